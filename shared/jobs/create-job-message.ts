@@ -1,0 +1,92 @@
+/**
+ * Turns a configured job spec plus where it came from (a notification or a schedule) into a
+ * self-contained `JobMessage`: window computed, subject chosen, placeholders resolved, and a
+ * deterministic `jobId` = hash(rule, job, subject, period), so a re-run replaces instead of duplicating.
+ */
+import { createHash } from 'node:crypto';
+import type { JobSpec, Scope, WindowSpec } from '../config/schema.js';
+import { JOB_MESSAGE_VERSION, type JobMessage, type JobSubject, type JobTrigger, type JobWindow } from './job-message.js';
+import { computeWindow, localDay } from './window.js';
+import { resolvePlaceholders, type PlaceholderContext } from './placeholders.js';
+
+export interface JobOrigin {
+  /** Rule or schedule name. */
+  readonly rule: string;
+  readonly trigger: JobTrigger;
+  /** When the work was asked for: notification receipt time, schedule fire time or `--at`. */
+  readonly at: Date;
+  /** Partner timezone (rules) or schedule timezone. */
+  readonly timezone: string;
+  readonly partnerId: number;
+  /** Used when the spec has no `window`: e.g. `{lastDays: 30}` for rules, the schedule's window for schedules. */
+  readonly defaultWindow: WindowSpec;
+  /** Used when the spec has no `scope`. */
+  readonly defaultScope: Scope;
+  /** The notification (`object`, top-level fields), when triggered by one. */
+  readonly notification?: { readonly object?: Record<string, unknown>; readonly [field: string]: unknown };
+  /** The subject id for schedules fanning out over `subjects`. */
+  readonly subjectId?: string;
+}
+
+export function deterministicJobId(rule: string, job: string, subjectId: string, windowLabel: string): string {
+  return createHash('sha256').update(`${rule}\u0000${job}\u0000${subjectId}\u0000${windowLabel}`).digest('hex').slice(0, 32);
+}
+
+function windowContext(window: JobWindow) {
+  return {
+    from: window.from,
+    to: window.to,
+    fromDay: localDay(window.from * 1000, window.timezone),
+    // The last day included: `to` is exclusive.
+    toDay: localDay(window.to * 1000 - 1, window.timezone),
+    label: window.label,
+  };
+}
+
+export function createJobMessage(spec: JobSpec, origin: JobOrigin): JobMessage {
+  const window = computeWindow(spec.window ?? origin.defaultWindow, origin.at, origin.timezone);
+  const scope = spec.scope ?? origin.defaultScope;
+  const object = origin.notification?.object ?? {};
+  const baseContext: PlaceholderContext = { object, event: origin.notification ?? {}, window: windowContext(window), partnerId: origin.partnerId };
+  const where = `${origin.rule}.${spec.name}`;
+
+  let subjectId: string;
+  if (spec.subject) subjectId = String(resolvePlaceholders(spec.subject, baseContext, `${where}.subject`));
+  else if (origin.subjectId) subjectId = origin.subjectId;
+  else if (scope === 'partner') subjectId = String(origin.partnerId);
+  else subjectId = String(resolvePlaceholders('{object.id}', baseContext, `${where}.subject`));
+
+  const subject: JobSubject = {
+    scope,
+    id: subjectId,
+    ...(typeof object.name === 'string' && subjectId === object.id ? { name: object.name } : {}),
+  };
+  const context: PlaceholderContext = { ...baseContext, subject };
+  const resolved = resolvePlaceholders(spec, context, where);
+
+  return {
+    version: JOB_MESSAGE_VERSION,
+    jobId: deterministicJobId(origin.rule, spec.name, subject.id, window.label),
+    rule: origin.rule,
+    trigger: origin.trigger,
+    subject,
+    window,
+    spec: resolved,
+  };
+}
+
+/** The report filter field that scopes a report to the subject (seed §13). */
+export function scopeFilter(subject: JobSubject): Record<string, string> {
+  switch (subject.scope) {
+    case 'entry':
+      return { entryIdIn: subject.id };
+    case 'category':
+      return { categoriesIdsIn: subject.id };
+    case 'virtual-event':
+      return { virtualEventIdIn: subject.id };
+    case 'user':
+      return { userIds: subject.id };
+    case 'partner':
+      return {};
+  }
+}
