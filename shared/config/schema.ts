@@ -23,7 +23,7 @@ export const SecretRefSchema = z.union([
     /** When the secret value is JSON, the key to read. */
     field: z.optional(nonEmpty()),
   }),
-]);
+], { error: 'must be a secret reference { env: VARIABLE_NAME } or { secret: SECRETS_MANAGER_NAME }, never the secret value itself' });
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 /** `90s`, `10m`, `1h`, `2d`. */
@@ -67,7 +67,7 @@ export const WindowSchema = z.union([
   z.strictObject({ lastDays: z.int().check(z.gte(1), z.lte(3660)), includeCurrent: z.optional(z.boolean()) }),
   z.strictObject({ lastHours: z.int().check(z.gte(1), z.lte(24 * 93)), includeCurrent: z.optional(z.boolean()) }),
   z.enum(['previous-day', 'previous-week', 'previous-month', 'week-to-date']),
-]);
+], { error: 'must be { lastDays: N }, { lastHours: N } or one of previous-day, previous-week, previous-month, week-to-date' });
 export type WindowSpec = z.infer<typeof WindowSchema>;
 
 /**
