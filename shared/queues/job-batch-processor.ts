@@ -1,0 +1,131 @@
+/**
+ * Runs a job handler over a batch of queue records — SQS event records in Lambda, the same shape
+ * from the local queue — and answers with SQS partial batch failures.
+ *
+ * Why not retry everything: a permanent error (bad message, Kaltura says SERVICE_FORBIDDEN, a
+ * destination answers 410) would go round and round until maxReceiveCount and then land in the
+ * dead-letter queue without a word about why. Here it goes to the dead-letter sink at once, with its
+ * reason, and is deleted from the source queue. Retryable errors are reported as batch item failures
+ * so SQS redelivers them after the visibility timeout; on the last allowed attempt they too are
+ * dead-lettered with the last error as the reason.
+ */
+import { JobMessageSchema, type JobKind, type JobMessage } from '../jobs/job-message.js';
+import { formatIssues } from '../validation/format-issues.js';
+import { ReportingError } from '../errors/base-error.js';
+import type { DeadLetterSink } from '../ports/dead-letter-sink.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { Logger } from '../logging/logger.js';
+
+/** The part of an SQS record we use. */
+export interface QueueRecord {
+  readonly messageId: string;
+  readonly body: string;
+  readonly attributes?: { readonly ApproximateReceiveCount?: string };
+}
+
+export interface BatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+/** A handler may ask to be called again later with updated progress (polling without sleeping). */
+export interface Reschedule {
+  readonly message: JobMessage;
+  readonly delaySeconds: number;
+}
+
+export interface JobContext {
+  readonly logger: Logger;
+  /** 1 on first delivery. */
+  readonly attempt: number;
+}
+
+export type JobHandler = (message: JobMessage, context: JobContext) => Promise<Reschedule | void>;
+
+export interface BatchProcessorOptions {
+  readonly kind: JobKind;
+  readonly handler: JobHandler;
+  readonly queue: JobQueue;
+  readonly deadLetters: DeadLetterSink;
+  readonly logger: Logger;
+  /** Attempts before a retryable failure is dead-lettered; match the queue's maxReceiveCount. Default 5. */
+  readonly maxAttempts?: number;
+  /** Records processed at once. Default 4 (the Kaltura API is the bottleneck, not CPU). */
+  readonly concurrency?: number;
+}
+
+/** Thrown by a handler for a message that is valid but can never succeed. */
+export class PermanentJobError extends ReportingError {
+  readonly retryable = false;
+}
+
+/** The SQS maximum delay; longer waits are chained. */
+export const MAX_DELAY_SECONDS = 900;
+
+export async function processJobBatch(records: ReadonlyArray<QueueRecord>, options: BatchProcessorOptions): Promise<BatchResponse> {
+  const failures: Array<{ itemIdentifier: string }> = [];
+  const maxAttempts = options.maxAttempts ?? 5;
+  const queueOrder = [...records];
+  const worker = async () => {
+    for (let record = queueOrder.shift(); record; record = queueOrder.shift()) {
+      const ok = await processOne(record, options, maxAttempts);
+      if (!ok) failures.push({ itemIdentifier: record.messageId });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, records.length) }, worker));
+  return { batchItemFailures: failures };
+}
+
+async function processOne(record: QueueRecord, options: BatchProcessorOptions, maxAttempts: number): Promise<boolean> {
+  const attempt = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
+  const deadLetter = async (reason: string, errorName: string) => {
+    await options.deadLetters.send({ kind: options.kind, body: record.body, reason, errorName, failedAt: new Date().toISOString(), attempts: attempt });
+    options.logger.metric('JobDeadLettered', 1, { kind: options.kind });
+  };
+
+  let message: JobMessage;
+  try {
+    const parsed = JobMessageSchema.safeParse(JSON.parse(record.body));
+    if (!parsed.success) {
+      const details = formatIssues('job message', parsed.error.issues);
+      options.logger.error('invalid job message', { messageId: record.messageId, details });
+      await deadLetter(`Invalid job message: ${details.join('; ')}`, 'ValidationError');
+      return true;
+    }
+    message = parsed.data;
+  } catch {
+    options.logger.error('job message is not JSON', { messageId: record.messageId });
+    await deadLetter('Job message is not JSON', 'ValidationError');
+    return true;
+  }
+
+  const logger = options.logger.child({ jobId: message.jobId, rule: message.rule, job: message.spec.name, kind: options.kind, attempt });
+  try {
+    const next = await options.handler(message, { logger, attempt });
+    if (next) {
+      await options.queue.send(options.kind, [next.message], { delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(next.delaySeconds))) });
+      logger.info('job rescheduled', { delaySeconds: next.delaySeconds });
+    } else {
+      logger.info('job done');
+    }
+    logger.metric('JobSucceeded', 1, { kind: options.kind });
+    return true;
+  } catch (error) {
+    const retryable = !(error instanceof ReportingError) || error.retryable;
+    const name = error instanceof Error ? error.name : 'Error';
+    const reason = error instanceof Error ? error.message : String(error);
+    if (!retryable || attempt >= maxAttempts) {
+      logger.error('job failed permanently', { error, attempts: attempt });
+      try {
+        await deadLetter(retryable ? `Gave up after ${attempt} attempts: ${reason}` : reason, name);
+      } catch (sinkError) {
+        // Could not record it: let SQS keep it (its own redrive policy is the last safety net).
+        logger.error('could not dead-letter the job; leaving it on the queue', { error: sinkError });
+        return false;
+      }
+      return true;
+    }
+    logger.warn('job failed, will retry', { error, attempt });
+    logger.metric('JobRetried', 1, { kind: options.kind });
+    return false;
+  }
+}
