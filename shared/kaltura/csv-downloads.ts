@@ -1,0 +1,89 @@
+/**
+ * CSV exports (WIRE_FACTS §2):
+ * - report.getUrlForReportAsCsv: synchronous on the server, answers a JSON string URL
+ *   (`…/service/report/action/serve/ks/<KS>/id/<file>/report.csv`); `headers` = "<totals>;<table>".
+ * - The download of that URL, streamed; a body shorter than its Content-Length (or a socket that
+ *   dies mid-way) makes the stream fail with a retryable KalturaTransportError, never a short file.
+ * - report.getCsvFromStringParams: a `file` action, raw CSV bytes (with BOM) — see ApiCaller.file.
+ *
+ * The URL embeds a KS: it is never logged or put in an error message.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import type { CsvDownload } from './kaltura-api.js';
+import { KalturaResponseError, KalturaTransportError } from './errors.js';
+import { header, toTransportError, type StreamResponse } from './transport.js';
+
+export function csvHeadersParam(totalHeaders: ReadonlyArray<string> = [], tableHeaders: ReadonlyArray<string>): string {
+  const clean = (names: ReadonlyArray<string>) => names.map((n) => n.replace(/[;,]/g, ' ')).join(',');
+  return `${clean(totalHeaders)};${clean(tableHeaders)}`;
+}
+
+/** The URL without its KS, for messages: `host/…/serve/ks/[redacted]/id/…`. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname.replace(/\/ks\/[^/]+/i, '/ks/[redacted]')}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+export function validateCsvUrl(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    // The server swallows report errors in this action and answers null (WIRE_FACTS §2.1).
+    throw new KalturaResponseError('Kaltura report.getUrlForReportAsCsv returned no URL (the report failed on the server); it will be retried.', { retryable: true });
+  }
+  try {
+    const u = new URL(value);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    throw new KalturaResponseError('Kaltura report.getUrlForReportAsCsv returned something that is not an http(s) URL.');
+  }
+  return value;
+}
+
+/**
+ * Passes bytes through, counting them; at the end, fewer bytes than `expected` is an error. Errors
+ * of the source (socket reset mid-body) are mapped to retryable transport errors too.
+ */
+export class LengthCheck extends Transform {
+  private seen = 0;
+  constructor(
+    private readonly expected: number | undefined,
+    private readonly call: string,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    done(null, chunk);
+  }
+  override _flush(done: TransformCallback): void {
+    if (this.expected !== undefined && this.seen < this.expected) {
+      done(
+        new KalturaTransportError(`Kaltura ${this.call}: download truncated (${this.seen} of ${this.expected} bytes); it will be retried`, { call: this.call, kind: 'truncated' }),
+      );
+      return;
+    }
+    done();
+  }
+  get bytes(): number {
+    return this.seen;
+  }
+}
+
+export function toCsvDownload(res: StreamResponse, call: string): CsvDownload {
+  const lengthHeader = header(res.headers, 'content-length');
+  const contentLength = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+  const check = new LengthCheck(contentLength, call);
+  res.body.on('error', (error) => {
+    const mapped = toTransportError(error, call, false, 0);
+    const truncated =
+      mapped instanceof KalturaTransportError && mapped.details.kind !== 'timeout'
+        ? new KalturaTransportError(`Kaltura ${call}: download interrupted after ${check.bytes} bytes; it will be retried`, { call, kind: 'truncated' }, { cause: error })
+        : mapped;
+    check.destroy(truncated);
+  });
+  res.body.pipe(check);
+  return { body: check, contentType: header(res.headers, 'content-type'), contentLength };
+}

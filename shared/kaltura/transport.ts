@@ -1,0 +1,221 @@
+/**
+ * HTTP for the Kaltura client: one undici `Agent` (keep-alive), a timeout on every call, and
+ * retries with exponential backoff and full jitter for what a retry can fix: 5xx/429/408,
+ * timeouts, reset or refused connections (a Lambda frozen between invocations wakes up with
+ * keep-alive sockets the peer has closed: the first request on one gets ECONNRESET), truncated
+ * bodies, and the retryable Kaltura error codes. Permanent errors are thrown at once.
+ *
+ * Nothing here logs a URL's query, a body or a header: bodies carry the KS and secrets, and CSV
+ * download URLs embed a KS in their path.
+ */
+import { Agent, request, type Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
+import type { Logger } from '../logging/logger.js';
+import { KalturaTransportError } from './errors.js';
+
+export interface TransportOptions {
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly retryBaseDelayMs: number;
+  /** Cap of one backoff delay; default 10 s. */
+  readonly retryMaxDelayMs?: number;
+  readonly logger?: Logger;
+  readonly dispatcher?: Dispatcher;
+}
+
+export interface HttpRequest {
+  readonly url: string;
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  /** What to call this request in logs and errors (`report.getTable`); never the URL. */
+  readonly call: string;
+  readonly timeoutMs?: number;
+}
+
+export interface StreamResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Readable;
+}
+
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let i = 0; i < 4 && current && typeof current === 'object'; i++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Maps whatever undici/node threw to a KalturaTransportError (retryable for network trouble). */
+export function toTransportError(error: unknown, call: string, timedOut: boolean, timeoutMs: number): Error {
+  if (error instanceof KalturaTransportError) return error;
+  const code = errorCode(error);
+  if (timedOut || (code && TIMEOUT_CODES.has(code))) {
+    return new KalturaTransportError(`Kaltura ${call} timed out after ${timeoutMs} ms; it will be retried`, { call, kind: 'timeout', ...(code ? { errorCode: code } : {}) }, { cause: error });
+  }
+  if (code && NETWORK_CODES.has(code)) {
+    return new KalturaTransportError(`Kaltura ${call}: connection failed (${code}); it will be retried`, { call, kind: 'network', errorCode: code }, { cause: error });
+  }
+  if (code === 'ENOTFOUND') {
+    return new KalturaTransportError(`Kaltura ${call}: host not found (check KALTURA_SERVICE_URL)`, { call, kind: 'network', errorCode: code }, { cause: error, retryable: false });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new KalturaTransportError(`Kaltura ${call}: request failed (${code ?? message.slice(0, 120)})`, { call, kind: 'network', ...(code ? { errorCode: code } : {}) }, { cause: error });
+}
+
+function statusError(call: string, status: number): KalturaTransportError {
+  const retryable = status >= 500 || status === 429 || status === 408;
+  return new KalturaTransportError(
+    `Kaltura ${call} answered HTTP ${status}${retryable ? '; it will be retried' : ' (not retried: check the URL and credentials)'}`,
+    { call, status, kind: 'http-status' },
+    { retryable },
+  );
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class Transport {
+  readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+
+  constructor(readonly options: TransportOptions) {
+    this.ownsDispatcher = !options.dispatcher;
+    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 32 });
+  }
+
+  /** Backoff before retry `attempt` (1-based): full jitter over base * 2^(attempt-1), capped. */
+  backoffMs(attempt: number): number {
+    const ceiling = Math.min(this.options.retryMaxDelayMs ?? 10_000, this.options.retryBaseDelayMs * 2 ** (attempt - 1));
+    return Math.floor(Math.random() * ceiling);
+  }
+
+  /**
+   * Runs `fn` until it succeeds, throws a permanent error, or `maxRetries` retries are spent.
+   * Any error with `retryable === true` is retried.
+   */
+  async withRetries<T>(call: string, fn: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn(attempt);
+      } catch (error) {
+        const retryable = (error as { retryable?: unknown })?.retryable === true;
+        if (!retryable || attempt >= this.options.maxRetries) {
+          if (retryable) this.options.logger?.warn('kaltura call failed after retries', { call, attempts: attempt + 1, error: describe(error) });
+          throw error;
+        }
+        const delay = this.backoffMs(attempt + 1);
+        this.options.logger?.warn('kaltura call failed; retrying', { call, attempt: attempt + 1, delayMs: delay, error: describe(error) });
+        this.options.logger?.metric('KalturaRetry', 1, { call });
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** One HTTP exchange whose body is read whole as text (JSON answers). Non-200 throws. No retries. */
+  async text(req: HttpRequest): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const started = Date.now();
+    try {
+      const res = await request(req.url, {
+        method: req.method ?? 'POST',
+        ...(req.headers ? { headers: req.headers } : {}),
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        dispatcher: this.dispatcher,
+        signal: controller.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      if (res.statusCode !== 200) {
+        await res.body.dump().catch(() => undefined);
+        throw statusError(req.call, res.statusCode);
+      }
+      const text = await res.body.text();
+      this.options.logger?.debug('kaltura call', { call: req.call, status: res.statusCode, ms: Date.now() - started, bytes: text.length });
+      return { status: res.statusCode, headers: res.headers, text };
+    } catch (error) {
+      throw toTransportError(error, req.call, timedOut, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Opens a streamed response: the timeout covers connecting and the headers; after that the body
+   * has an idle timeout of the same length. Non-200 throws (after draining). No retries here.
+   */
+  async stream(req: HttpRequest, acceptStatus: (status: number) => boolean = (s) => s === 200): Promise<StreamResponse> {
+    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    try {
+      const res = await request(req.url, {
+        method: req.method ?? 'GET',
+        ...(req.headers ? { headers: req.headers } : {}),
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        dispatcher: this.dispatcher,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: controller.signal,
+      });
+      clearTimeout(timer);
+      if (!acceptStatus(res.statusCode)) {
+        await res.body.dump().catch(() => undefined);
+        throw statusError(req.call, res.statusCode);
+      }
+      this.options.logger?.debug('kaltura stream opened', { call: req.call, status: res.statusCode });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (error) {
+      throw toTransportError(error, req.call, timedOut, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, ...((error as { code?: unknown }).code !== undefined ? { code: (error as { code?: unknown }).code } : {}) };
+  }
+  return { message: String(error) };
+}
+
+export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads a (small) stream whole as UTF-8, up to `limit` bytes; the rest is discarded. */
+export async function readText(body: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer | string>) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (size + buf.length > limit) {
+      body.destroy();
+      break;
+    }
+    size += buf.length;
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
