@@ -1,0 +1,339 @@
+/**
+ * HTTP front of the simulator (node:http only): API v3 (`/api_v3/service/<svc>/action/<act>`,
+ * multirequest, `report.serve` downloads) and the Reports Microservice (`/api/v1/report/*`).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ActionDef, type CallContext, DieError, FileResult, type SimState } from './context.js';
+import { SimApiError, apiError, invalidKs, toApiError } from './errors.js';
+import { parseKs, type KsInfo } from './ks.js';
+import { parseRequestParams, type Params } from './params.js';
+import { redactParams } from './redact.js';
+import { jsonBody, xmlBody } from './serialize.js';
+import { isRecord, nowSeconds, str } from './util.js';
+import type { FaultMatch } from './types.js';
+
+export type ActionTable = Record<string, ActionDef>;
+
+export interface MicroserviceHandler {
+  (ctx: { state: SimState; req: IncomingMessage; res: ServerResponse; body: Buffer; path: string; log: (action: string, params: Record<string, unknown>, status: number) => void }): Promise<void>;
+}
+
+const MAX_BODY = 20 * 1024 * 1024;
+
+interface Descriptor {
+  service: string;
+  action: string;
+}
+
+function faultMatches(match: FaultMatch | undefined, descriptors: ReadonlyArray<Descriptor>, path: string): boolean {
+  if (!match) return true;
+  if (match.path !== undefined && !path.includes(match.path)) return false;
+  if (match.service === undefined && match.action === undefined) return true;
+  return descriptors.some(
+    (d) =>
+      (match.service === undefined || match.service.toLowerCase() === d.service.toLowerCase()) &&
+      (match.action === undefined || match.action.toLowerCase() === d.action.toLowerCase()),
+  );
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        resolve(undefined);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Replaces `{K:result[:path]}` tokens with values of earlier multirequest results (K is 1-based). */
+function substituteReferences(value: unknown, results: ReadonlyArray<unknown>): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\{(\d+):result((?::[^:}]+)*)\}/g, (_whole, k: string, path: string) => {
+      let node: unknown = results[Number(k) - 1];
+      if (node instanceof SimApiError || node === undefined) return '';
+      const segments = path.split(':').filter((s) => s !== '');
+      for (let i = 0; i < segments.length; i++) {
+        const seg = segments[i] ?? '';
+        if (seg === '_all' && Array.isArray(node)) {
+          const attr = segments[i + 1];
+          return node.map((item) => (isRecord(item) && attr ? String(item[attr] ?? '') : '') + ',').join('');
+        }
+        if (Array.isArray(node)) node = node[Number(seg)];
+        else if (isRecord(node)) node = node[seg];
+        else node = undefined;
+      }
+      if (node === undefined || node === null || typeof node === 'object') return '';
+      return typeof node === 'boolean' ? (node ? '1' : '') : String(node);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => substituteReferences(v, results));
+  if (isRecord(value)) {
+    const out: Params = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substituteReferences(v, results);
+    return out;
+  }
+  return value;
+}
+
+export class SimServer {
+  private server: Server | undefined;
+  origin = '';
+
+  constructor(
+    private readonly state: SimState,
+    private readonly actions: ActionTable,
+    private readonly services: ReadonlySet<string>,
+    private readonly microservice: MicroserviceHandler,
+  ) {}
+
+  async listen(host: string, port: number): Promise<void> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => {
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.end();
+        } else res.destroy();
+      });
+    });
+    server.keepAliveTimeout = 5000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.origin = `http://${shownHost}:${address.port}`;
+  }
+
+  close(): Promise<void> {
+    const server = this.server;
+    if (!server) return Promise.resolve();
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private log(service: string, action: string, params: Record<string, unknown>, httpStatus: number): void {
+    this.state.requests.push({ service, action, params: redactParams(params, this.state.config), httpStatus, at: Date.now() });
+    if (this.state.requests.length > 100_000) this.state.requests.splice(0, 10_000);
+  }
+
+  /** HTTP-level faults; returns true when the request was fully handled by a fault. */
+  private async applyHttpFaults(req: IncomingMessage, res: ServerResponse, descriptors: Descriptor[], path: string, logAs: Descriptor, params: Params): Promise<boolean> {
+    const fault = this.state.takeFault(['http-status', 'delay', 'drop-connection'], (f) => faultMatches(f.match, descriptors, path));
+    if (!fault) return false;
+    if (fault.kind === 'delay') {
+      await sleep(fault.ms);
+      return res.destroyed || req.socket.destroyed;
+    }
+    if (fault.kind === 'drop-connection') {
+      this.log(logAs.service, logAs.action, params, 0);
+      req.socket.destroy();
+      return true;
+    }
+    this.log(logAs.service, logAs.action, params, fault.status);
+    const text = `<html><head><title>${fault.status}</title></head><body><h1>Simulated HTTP ${fault.status}</h1></body></html>`;
+    res.writeHead(fault.status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+    return true;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    const path = url.pathname;
+    const body = await readBody(req);
+    if (body === undefined) {
+      this.log('', path, {}, 413);
+      res.writeHead(413, { Connection: 'close' });
+      res.end();
+      return;
+    }
+    if (path === '/api/v1/report/generate' || path === '/api/v1/report/serve') {
+      const action = path.endsWith('generate') ? 'generate' : 'serve';
+      const descriptors = [{ service: 'reports-microservice', action }];
+      if (await this.applyHttpFaults(req, res, descriptors, path, descriptors[0] as Descriptor, {})) return;
+      await this.microservice({ state: this.state, req, res, body, path, log: (a, p, s) => this.log('reports-microservice', a, p, s) });
+      return;
+    }
+    if (path !== '/api_v3' && !path.startsWith('/api_v3/')) {
+      this.log('', path, {}, 404);
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('Not found');
+      return;
+    }
+    let rest = path.slice('/api_v3'.length);
+    if (rest.startsWith('/index.php')) rest = rest.slice('/index.php'.length);
+    const segments = rest
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return s;
+        }
+      });
+    const pathPairs: Params = {};
+    for (let i = 0; i + 1 < segments.length; i += 2) pathPairs[segments[i] as string] = segments[i + 1];
+    const { params } = parseRequestParams({ contentType: req.headers['content-type'], body, query: url.search.slice(1), pathPairs });
+    const service = str(params.service) ?? '';
+    const action = str(params.action) ?? '';
+    const isMulti = service.toLowerCase() === 'multirequest';
+    const items = isMulti ? this.multirequestItems(params) : [];
+    const descriptors: Descriptor[] = isMulti ? [{ service: 'multirequest', action: '' }, ...items.map((i) => ({ service: str(i.service) ?? '', action: str(i.action) ?? '' }))] : [{ service, action }];
+    const logAs = descriptors[0] as Descriptor;
+    if (await this.applyHttpFaults(req, res, descriptors, path, logAs, params)) return;
+
+    const presentsKs = str(params.ks) || items.some((i) => str(i.ks));
+    if (presentsKs) this.state.countAuthenticatedCall();
+    const format = str(params.format);
+    const send = (value: unknown, extraHeaders: Record<string, string> = {}): void => {
+      const isJson = ['1', '3', '9'].includes(format ?? '');
+      const text = isJson ? jsonBody(value) : xmlBody(value);
+      this.log(logAs.service, logAs.action, params, 200);
+      res.writeHead(200, { 'Content-Type': isJson ? 'application/json' : 'text/xml', 'Content-Length': Buffer.byteLength(text), ...extraHeaders });
+      res.end(text);
+    };
+
+    if (!isMulti) {
+      const result = await this.callAction(service, action, params, path);
+      if (result instanceof FileResult) return this.sendFile(res, result, () => this.log(logAs.service, logAs.action, params, 200));
+      if (result instanceof DieError) {
+        this.log(logAs.service, logAs.action, params, 200);
+        res.writeHead(200, { 'X-Kaltura': `error-${result.code}`, 'X-Kaltura-App': `exiting on error ${result.code} - ${result.description}`, 'Content-Length': '0' });
+        res.end();
+        return;
+      }
+      const headers: Record<string, string> = {};
+      if (result instanceof SimApiError) {
+        headers['X-Kaltura'] = `error-${result.code}`;
+        if (result.code === 'SERVICE_FORBIDDEN') headers['X-Kaltura-App'] = `exiting on error ${result.code} - ${result.message}`;
+      }
+      send(result, headers);
+      return;
+    }
+
+    const results: unknown[] = [];
+    for (const item of items) {
+      const merged: Params = {};
+      for (const key of ['ks', 'clientTag', 'partnerId']) if (params[key] !== undefined) merged[key] = params[key];
+      for (const [k, v] of Object.entries(item)) if (k !== 'format') merged[k] = v;
+      const resolved = substituteReferences(merged, results) as Params;
+      const result = await this.callAction(str(resolved.service) ?? '', str(resolved.action) ?? '', resolved, path);
+      if (result instanceof FileResult) return this.sendFile(res, result, () => this.log(logAs.service, logAs.action, params, 200));
+      results.push(result instanceof DieError ? apiError('INTERNAL_SERVERL_ERROR') : result);
+    }
+    send(results);
+  }
+
+  /** Sub-requests in execution order: numeric keys from min(1, smallest) upward, stopping at the first gap. */
+  private multirequestItems(params: Params): Params[] {
+    const indexes = Object.keys(params)
+      .filter((k) => /^\d+$/.test(k) && isRecord(params[k]))
+      .map(Number);
+    if (indexes.length === 0) return [];
+    const first = Math.min(1, ...indexes);
+    const out: Params[] = [];
+    for (let i = first; ; i++) {
+      const item = params[String(i)];
+      if (!isRecord(item) || !str(item.service) || !str(item.action)) break;
+      out.push(item);
+    }
+    return out;
+  }
+
+  /** Runs one action; returns its value, a FileResult, a DieError or a SimApiError (never throws). */
+  async callAction(service: string, action: string, params: Params, path: string): Promise<unknown> {
+    try {
+      const def = this.actions[`${service.toLowerCase()}.${action.toLowerCase()}`];
+      if (!def) {
+        if (!this.services.has(service.toLowerCase())) throw apiError('SERVICE_DOES_NOT_EXISTS', { SRV_NAME: service });
+        throw apiError('ACTION_DOES_NOT_EXISTS', { ACTION_NAME: action, SERVICE_NAME: service });
+      }
+      const injected = this.state.takeFault(['api-error'], (f) => faultMatches(f.match, [{ service, action }], path));
+      if (injected) throw apiError(injected.code, injected.args ?? {});
+      const ksString = str(params.ks) || undefined;
+      let ks: KsInfo | undefined;
+      if (!def.ksIgnored) {
+        if (ksString === undefined) throw apiError('SERVICE_FORBIDDEN', { SERVICE: `${service}->${action}` });
+        ks = this.validateKs(ksString);
+        if (ks.privileges.widget === '1' && !def.widgetAllowed) throw apiError('SERVICE_FORBIDDEN', { SERVICE: `${service}->${action}` });
+      }
+      const ctx: CallContext = { service, action, params, ks, ksString, origin: this.origin, state: this.state, validateKs: (s) => this.validateKs(s) };
+      return await def.handler(ctx);
+    } catch (error) {
+      if (error instanceof FileResult || error instanceof DieError) return error;
+      if (!(error instanceof SimApiError) && process.env.SIMULATOR_DEBUG) console.error(error);
+      return toApiError(error);
+    }
+  }
+
+  /** INVALID_KS for bad strings (KSID = the KS), expired or revoked ones (KSID = "EXPIRED"). */
+  validateKs(ksString: string): KsInfo {
+    const ks = parseKs(ksString, this.state.config.adminSecret);
+    if (!ks) throw invalidKs(ksString);
+    if (ks.partnerId !== this.state.config.partnerId) throw invalidKs('INVALID_PARTNER');
+    if (ks.validUntil <= nowSeconds() || this.state.isRevoked(ksString)) throw invalidKs('EXPIRED');
+    return ks;
+  }
+
+  /** Streams a file result with an exact Content-Length (bytes counted in a first pass). */
+  async sendFile(res: ServerResponse, file: FileResult, log: () => void): Promise<void> {
+    let length = 0;
+    let n = 0;
+    for (const chunk of file.lines()) {
+      length += Buffer.byteLength(chunk);
+      if (++n % 2000 === 0) await new Promise((r) => setImmediate(r));
+    }
+    const truncate = file.download ? this.state.takeFault(['truncate-download'], () => true) : undefined;
+    const limit = truncate ? Math.floor(length / 2) : Infinity;
+    log();
+    res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': String(length), ...file.headers });
+    let sent = 0;
+    let pending = '';
+    const flush = async (): Promise<boolean> => {
+      if (pending === '') return true;
+      let buf = Buffer.from(pending, 'utf8');
+      pending = '';
+      if (sent + buf.length > limit) buf = buf.subarray(0, Math.max(0, limit - sent));
+      sent += buf.length;
+      if (res.destroyed) return false;
+      if (!res.write(buf)) await new Promise<void>((r) => {
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          r();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+      return !res.destroyed && sent < limit;
+    };
+    for (const chunk of file.lines()) {
+      pending += chunk;
+      if (pending.length >= 65536 && !(await flush())) break;
+    }
+    if (sent < limit && !res.destroyed) await flush();
+    if (truncate) {
+      // Content-Length promised more: end the socket half way.
+      await new Promise((r) => setTimeout(r, 10));
+      res.socket?.destroy();
+      return;
+    }
+    res.end();
+  }
+}

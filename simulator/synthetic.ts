@@ -1,0 +1,152 @@
+/**
+ * Deterministic synthetic analytics: every number is derived from a hash of (scope, report type,
+ * window), so the same entry id and window always give the same figures.
+ * Scenario ids (SPEC §7): `quiet` = no plays, `big` = `bigRowCount` table rows, `unhealthy` = bad beacons.
+ */
+import { hash32, intIn, mix, unit } from './util.js';
+
+/** Entry names that exercise CSV code: commas, quotes, the `|` and `;` delimiters, non-ASCII. */
+const NAME_PARTS: ReadonlyArray<string> = [
+  'Quarterly All-Hands',
+  'Onboarding, part 2',
+  'CEO "Town Hall" recap',
+  'Café résumé — naïve déjà vu',
+  'Tokyo 東京 product tour',
+  'Webinar | Q&A session',
+  'Release notes; sprint 42',
+  'Müller & Søn: safety training',
+  'Intro to Kaltura REACH',
+  'Keynote 🎤 highlights',
+  'Sales kick-off',
+  'Customer story: ACME',
+];
+
+export function entryNameFor(entryId: string): string {
+  const h = hash32(`name:${entryId}`);
+  const base = NAME_PARTS[h % NAME_PARTS.length] ?? 'Untitled';
+  return `${base} (${entryId})`;
+}
+
+/** The deterministic set of entries used when a report has no entry filter. */
+export const DEFAULT_ENTRY_IDS: ReadonlyArray<string> = Array.from({ length: 36 }, (_, i) => `1_${mix(0x5eed, i).toString(36).padStart(7, '0').slice(0, 8)}`);
+
+export function isQuiet(id: string): boolean {
+  return id.includes('quiet');
+}
+export function isBig(id: string): boolean {
+  return id.includes('big');
+}
+export function isUnhealthy(id: string): boolean {
+  return id.includes('unhealthy');
+}
+
+const CREATORS = ['alice@example.com', 'bob.smith', 'Chloé Dubois', 'Dmitri, K.', 'eve "the editor"', '山田 太郎'];
+const SOURCES = ['Upload', 'Webcam', 'Kaltura Meeting', 'Zoom', 'Live', 'YouTube'];
+const MEDIA_TYPES = ['Video', 'Audio', 'Image', 'Live stream'];
+
+/** Row context used by the column generators. */
+export interface RowContext {
+  /** Seed of this row (scope + report + window + row key). */
+  readonly seed: number;
+  readonly index: number;
+  /** object_id of the row: an entry id, a user id, a dimension value, a date id. */
+  readonly key: string;
+  /** Display value of the dimension (e.g. country name); defaults to key. */
+  readonly label?: string;
+  /** Secondary attribute (e.g. coordinates). */
+  readonly extra?: string;
+}
+
+function fmt(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  return String(Math.round(value * 10000) / 10000);
+}
+
+/** Metric values of a row, from its seed. */
+export function metricValue(name: string, seed: number, scale = 1): number {
+  const plays = Math.max(1, Math.round(intIn(seed, 1, 5, 5000) * scale));
+  const loads = plays + intIn(seed, 2, 0, plays * 2);
+  const avgTime = 0.5 + unit(seed, 3) * 20;
+  switch (name) {
+    case 'count_plays':
+      return plays;
+    case 'count_loads':
+      return loads;
+    case 'sum_time_viewed':
+      return Math.round(plays * avgTime * 100) / 100;
+    case 'avg_time_viewed':
+      return Math.round(avgTime * 10000) / 10000;
+    case 'load_play_ratio':
+      return Math.round((plays / loads) * 10000) / 10000;
+    case 'avg_view_drop_off':
+      return Math.round(unit(seed, 4) * 10000) / 10000;
+    case 'avg_completion_rate':
+      return Math.round(unit(seed, 5) * 10000) / 10000;
+    case 'unique_known_users':
+    case 'unique_viewers':
+      return Math.max(1, Math.floor(plays * (0.3 + unit(seed, 6) * 0.6)));
+    case 'count_plays_25':
+      return Math.floor(plays * 0.8);
+    case 'count_plays_50':
+      return Math.floor(plays * 0.6);
+    case 'count_plays_75':
+      return Math.floor(plays * 0.45);
+    case 'count_plays_100':
+      return Math.floor(plays * 0.3);
+    case 'play_through_ratio':
+      return Math.round((Math.floor(plays * 0.3) / plays) * 10000) / 10000;
+    case 'count_viral':
+    case 'count_download':
+    case 'count_share':
+    case 'count_report':
+      return intIn(seed, hash32(name), 0, Math.max(1, Math.floor(plays / 20)));
+    case 'sum_view_period':
+      return Math.round(plays * avgTime * 0.9 * 100) / 100;
+    case 'avg_view_period_time':
+      return Math.round(avgTime * 0.9 * 10000) / 10000;
+    default:
+      return intIn(seed, hash32(name), 0, plays);
+  }
+}
+
+export function isAverage(name: string): boolean {
+  return name.startsWith('avg_') || name.includes('ratio') || name.includes('rate');
+}
+
+export function formatMetric(value: number): string {
+  return fmt(value);
+}
+
+/** Dimension column values. */
+export function dimensionValue(name: string, row: RowContext): string {
+  switch (name) {
+    case 'object_id':
+    case 'entry_id':
+      return row.key;
+    case 'entry_name':
+      return entryNameFor(row.key);
+    case 'creator_name':
+      return CREATORS[mix(row.seed, 11) % CREATORS.length] ?? '';
+    case 'created_at':
+      return String(1672531200 + (mix(hash32(row.key), 12) % 94608000));
+    case 'status':
+      return '2';
+    case 'media_type':
+      return MEDIA_TYPES[mix(hash32(row.key), 13) % MEDIA_TYPES.length] ?? 'Video';
+    case 'duration_msecs':
+      return String(30000 + (mix(hash32(row.key), 14) % 7200000));
+    case 'entry_source':
+      return SOURCES[mix(hash32(row.key), 15) % SOURCES.length] ?? 'Upload';
+    case 'coordinates':
+      return row.extra ?? '';
+    case 'name':
+    case 'user_id':
+      return row.key;
+    case 'full_name':
+      return row.label ?? row.key;
+    case 'date_id':
+      return row.key;
+    default:
+      return row.label ?? row.key;
+  }
+}

@@ -1,0 +1,63 @@
+/** Public types of the simulator (contract: /work/briefs/common.md, "The Kaltura simulator"). */
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  partnerId?: number;
+  adminSecret?: string;
+  userSecret?: string;
+  ksMaxExpirySeconds?: number;
+  bigRowCount?: number;
+  microserviceJobMs?: number;
+}
+
+export interface SimulatorRequest {
+  service: string;
+  action: string;
+  params: Record<string, unknown>;
+  httpStatus: number;
+  at: number;
+}
+
+export interface Simulator {
+  readonly serviceUrl: string;
+  readonly reportsUrl: string;
+  readonly partnerId: number;
+  readonly adminSecret: string;
+  readonly userSecret: string;
+  readonly appToken: { id: string; token: string; hashType: 'SHA1' | 'SHA256' | 'SHA512' | 'MD5' };
+  readonly requests: ReadonlyArray<SimulatorRequest>;
+  clearRequests(): void;
+  injectFault(fault: SimulatorFault): void;
+  clearFaults(): void;
+  buildNotification(options: NotificationOptions): { body: Buffer; headers: Record<string, string> };
+  sendNotification(url: string, options: NotificationOptions): Promise<{ status: number; body: string }>;
+  close(): Promise<void>;
+}
+
+export type SimulatorFault =
+  | { kind: 'http-status'; status: number; times?: number; match?: FaultMatch }
+  | { kind: 'delay'; ms: number; times?: number; match?: FaultMatch }
+  | { kind: 'drop-connection'; times?: number; match?: FaultMatch }
+  | { kind: 'api-error'; code: string; args?: Record<string, string>; times?: number; match?: FaultMatch }
+  | { kind: 'invalid-ks-after'; calls: number }
+  | { kind: 'truncate-download'; times?: number }
+  | { kind: 'microservice-fail'; reason: string; times?: number }
+  | { kind: 'microservice-stuck'; times?: number };
+
+export type FaultMatch = { service?: string; action?: string; path?: string };
+
+export interface NotificationOptions {
+  entryId: string;
+  entryName?: string;
+  eventType?: number;
+  eventObjectType?: number | string;
+  templateSystemName?: string;
+  status?: number;
+  objectType?: string;
+  eventNotificationJobId?: number;
+  algo?: 'sha1' | 'sha256' | 'sha512';
+  omitAlgoHeader?: boolean;
+  legacy?: boolean;
+  secret?: string;
+  object?: Record<string, unknown>;
+}
