@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.js';
 import { ReportingConfigSchema, type ReportingConfig } from './schema.js';
 import { formatIssues, formatPath } from '../validation/format-issues.js';
+import { parseCron } from '../schedules/cron.js';
 
 /** Parse configuration text (YAML is a superset of JSON; JSON files skip the YAML parser). */
 export async function parseConfigText(text: string, file: string): Promise<ReportingConfig> {
@@ -83,6 +84,11 @@ function crossCheck(config: ReportingConfig): Problem[] {
     if (scheduleNames.has(schedule.name) || ruleNames.has(schedule.name)) problems.push([['schedules', i, 'name'], `duplicate name "${schedule.name}" (rule and schedule names share one namespace: they name S3 key folders)`]);
     scheduleNames.add(schedule.name);
     if (!isValidTimeZone(schedule.timezone)) problems.push([['schedules', i, 'timezone'], `unknown IANA timezone "${schedule.timezone}"`]);
+    try {
+      parseCron(schedule.cron);
+    } catch (error) {
+      problems.push([['schedules', i, 'cron'], `invalid cron expression: ${(error as Error).message}`]);
+    }
     schedule.jobs.forEach((job, j) => {
       if (job.kind === 'live-health') problems.push([['schedules', i, 'jobs', j, 'kind'], 'live-health jobs start from a live-stream notification, not from a schedule']);
     });

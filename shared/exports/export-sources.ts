@@ -1,0 +1,129 @@
+/**
+ * The three API v3 export sources of an `export` job (config `source.type`), each turned into a
+ * stream of CSV bytes plus what the manifest needs to say about it:
+ *
+ * - `table`: paged report.getTable (`iterateTable`, one page in memory), written as RFC 4180 CSV.
+ *   Any report type, any filter field of seed §13; the window and the subject's scope filter are
+ *   added. getTable serves at most 12000 rows (WIRE_FACTS §1.5): beyond that the job fails
+ *   permanently with advice, never silently short.
+ * - `csv-url`: report.getUrlForReportAsCsv, then the file at that URL, streamed exactly as Kaltura
+ *   wrote it (BOM, title/total/table sections and all; WIRE_FACTS §2.1).
+ * - `string-params`: report.getCsvFromStringParams (4021, 6000-6002, 3006-3008), streamed with
+ *   Kaltura's UTF-8 BOM **removed**, so the first column name is clean for warehouses and the file
+ *   matches our table CSVs (the manifest's `bom` is false). Window parameters are added when the
+ *   configuration does not set them (see `stringParamsFor`).
+ */
+import type { ExportSource, ReportFilter } from '../config/schema.js';
+import type { JobMessage, JobWindow } from '../jobs/job-message.js';
+import type { KalturaApi, ReportInputFilter } from '../kaltura/kaltura-api.js';
+import { scopeFilter } from '../jobs/create-job-message.js';
+import { kalturaTimeZoneOffset, localDay } from '../jobs/window.js';
+import { newDownloadShape, newProgress, passThroughCsv, tablePagesToCsv, type CsvProgress } from './csv-writer.js';
+import type { ManifestSource } from './manifest.js';
+
+/** Default getTable page size: divides 12000, so the pager reaches the server's row limit exactly. */
+export const DEFAULT_PAGE_SIZE = 4000;
+
+export interface SourceStream {
+  readonly body: AsyncIterable<Buffer>;
+  readonly progress: CsvProgress;
+  readonly source: ManifestSource;
+  /** Read after the body is consumed. */
+  summary(): { rows: number; lines: number; header?: ReadonlyArray<string>; bom: boolean; pages?: number };
+}
+
+export interface SourceOptions {
+  /** Called as bytes flow: rows (or lines), pages, bytes so far. */
+  readonly onProgress?: (progress: Readonly<CsvProgress>) => void;
+}
+
+/** The report filter of a job: window, timezone offset, configured fields, then the subject's scope. */
+export function reportFilterFor(window: JobWindow, subject: JobMessage['subject'], filter: ReportFilter | undefined): ReportInputFilter {
+  return {
+    fromDate: window.from,
+    toDate: window.to,
+    timeZoneOffset: kalturaTimeZoneOffset(window),
+    ...(filter ?? {}),
+    ...scopeFilter(subject),
+  } as ReportInputFilter;
+}
+
+/** `YYYYMMDD` of an instant in a timezone (the `*_date_id` parameters of the special reports). */
+function dateId(ms: number, timezone: string): string {
+  return localDay(ms, timezone).replace(/-/g, '');
+}
+
+/**
+ * Parameters of getCsvFromStringParams: the configured ones, plus the window when absent —
+ * 3006-3008 take `from_date_id`/`to_date_id` (YYYYMMDD, last day included) and `timezone_offset`;
+ * the others (4021, 6000-6002) take `from_date`/`to_date` in unix seconds (seed §9.2).
+ */
+export function stringParamsFor(reportId: number, params: Record<string, string | number> | undefined, window: JobWindow): Record<string, string | number> {
+  const out: Record<string, string | number> = { ...(params ?? {}) };
+  if (reportId >= 3006 && reportId <= 3008) {
+    out.from_date_id ??= dateId(window.from * 1000, window.timezone);
+    out.to_date_id ??= dateId(window.to * 1000 - 1, window.timezone);
+    out.timezone_offset ??= kalturaTimeZoneOffset(window);
+  } else {
+    out.from_date ??= window.from;
+    out.to_date ??= window.to;
+  }
+  return out;
+}
+
+export async function openExportSource(api: KalturaApi, message: JobMessage & { spec: { kind: 'export'; source: ExportSource } }, options: SourceOptions = {}): Promise<SourceStream> {
+  const source = message.spec.source;
+  const progress = newProgress();
+  switch (source.type) {
+    case 'table': {
+      const filter = reportFilterFor(message.window, message.subject, source.filter);
+      const pageSize = source.pageSize ?? DEFAULT_PAGE_SIZE;
+      const pages = api.iterateTable({
+        reportType: source.reportType,
+        filter,
+        ...(source.order ? { order: source.order } : {}),
+        pageSize,
+        ...(source.maxRows ? { maxRows: source.maxRows } : {}),
+      });
+      return {
+        body: tablePagesToCsv(pages, progress, { ...(options.onProgress ? { onPage: options.onProgress } : {}) }),
+        progress,
+        source: { type: 'table', reportType: String(source.reportType), filter: { ...filter }, ...(source.order ? { order: source.order } : {}), pageSize },
+        summary: () => ({ rows: progress.rows, lines: progress.rows + (progress.header.length > 0 ? 1 : 0), header: progress.header, bom: false, pages: progress.pages }),
+      };
+    }
+    case 'csv-url': {
+      const filter = reportFilterFor(message.window, message.subject, source.filter);
+      const reportTitle = source.reportTitle ?? `${message.rule} ${message.spec.name} ${message.subject.id}`;
+      const url = await api.getUrlForReportAsCsv({
+        reportType: source.reportType,
+        filter,
+        reportTitle,
+        reportText: `${message.window.label} (${message.window.timezone})`,
+        ...(source.totalHeaders ? { totalHeaders: source.totalHeaders } : {}),
+        tableHeaders: source.tableHeaders,
+      });
+      const download = await api.downloadCsvUrl(url);
+      const shape = newDownloadShape();
+      progress.pages = 1;
+      return {
+        body: passThroughCsv(download.body, progress, shape, { stripBom: false, ...(options.onProgress ? { onChunk: options.onProgress } : {}) }),
+        progress,
+        source: { type: 'csv-url', reportType: String(source.reportType), filter: { ...filter }, reportTitle, totalHeaders: source.totalHeaders ?? [], tableHeaders: source.tableHeaders },
+        summary: () => ({ rows: shape.tableRows, lines: shape.lines, bom: shape.bom, header: source.tableHeaders }),
+      };
+    }
+    case 'string-params': {
+      const params = stringParamsFor(source.reportId, source.params, message.window);
+      const download = await api.getCsvFromStringParams({ id: source.reportId, params, ...(source.excludedFields ? { excludedFields: source.excludedFields } : {}) });
+      const shape = newDownloadShape();
+      progress.pages = 1;
+      return {
+        body: passThroughCsv(download.body, progress, shape, { stripBom: true, ...(options.onProgress ? { onChunk: options.onProgress } : {}) }),
+        progress,
+        source: { type: 'string-params', reportId: source.reportId, params, excludedFields: source.excludedFields ?? [] },
+        summary: () => ({ rows: Math.max(0, shape.lines - 1), lines: shape.lines, bom: false }),
+      };
+    }
+  }
+}
