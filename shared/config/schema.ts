@@ -44,6 +44,8 @@ export const DestinationSchema = z.discriminatedUnion('type', [
     receiverUserIds: z.array(nonEmpty()).check(z.minLength(1)),
     /** Messaging service base URL; default derived from the Kaltura region. */
     messagingUrl: z.optional(z.url()),
+    /** App Registry GUID the template belongs to (message/send wants it). */
+    appGuid: z.optional(nonEmpty()),
   }),
   z.strictObject({ type: z.literal('webhook'), url: SecretRefSchema, signingSecret: SecretRefSchema }),
   z.strictObject({ type: z.literal('sns'), topicArn: z.string().check(z.regex(/^arn:aws[a-z-]*:sns:/, 'must be an SNS topic ARN')) }),

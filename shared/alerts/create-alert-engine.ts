@@ -1,0 +1,279 @@
+/**
+ * Composition of the alerting half: destinations built from the configuration, the alert state
+ * machine on a StateStore, the operator notifier, and the job handlers the check and live-health
+ * workers run (`processJobBatch` calls them). Lambda and the local runtime differ only in the
+ * adapters they pass in (DynamoDB vs file state store, SNS vs log operator notifier).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ReportingConfig, SecretRef, Destination } from '../config/schema.js';
+import type { JobMessage } from '../jobs/job-message.js';
+import type { KalturaApi } from '../kaltura/kaltura-api.js';
+import type { StateStore } from '../ports/state-store.js';
+import type { Logger } from '../logging/logger.js';
+import { ReportingError } from '../errors/base-error.js';
+import { resolveSecret as defaultResolveSecret } from '../secrets/resolve-secret.js';
+import { PermanentJobError, type JobHandler } from '../queues/job-batch-processor.js';
+import { buildAlertMessage, type AlertMessage, type AlertSeverity, type Observation } from './alert-message.js';
+import { evaluateAlert, type DeliveryOutcome, type EvaluateAlertResult } from './alert-state.js';
+import type { OperatorNotifier } from './operator-notifier.js';
+import { parseDurationMs } from './duration.js';
+import { DestinationError, type AlertDestination, type Sleep } from './destinations/destination.js';
+import { createSlackDestination } from './destinations/slack.js';
+import { createTeamsDestination } from './destinations/teams.js';
+import { createKalturaEmailDestination } from './destinations/kaltura-email.js';
+import { createWebhookDestination } from './destinations/webhook.js';
+import { createSnsDestination, type SnsSender } from './destinations/sns.js';
+import { createLocalDestination } from './destinations/local.js';
+import { checkObservation, errorCheckResult, recordCheckResult, runCheck, type CheckMessage, type CheckResult } from '../checks/run-check.js';
+import { watchLiveStream, type LiveHealthMessage } from '../live-health/watch-live-stream.js';
+
+export interface AlertEngineDeps {
+  readonly config: ReportingConfig;
+  readonly stateStore: StateStore;
+  readonly operator: OperatorNotifier;
+  readonly logger?: Logger;
+  /** The `local` destination's file, e.g. `${DATA_DIR}/alerts.jsonl`. */
+  readonly localAlertsPath?: string;
+  /** An ADMIN KS for the Kaltura Messaging destination. */
+  readonly getKs?: () => Promise<string>;
+  readonly resolveSecret?: (ref: SecretRef) => Promise<string>;
+  readonly now?: () => Date;
+  /** For destinations' pacing and Retry-After waits (tests pass a fast one). */
+  readonly sleep?: Sleep;
+  readonly snsClient?: SnsSender;
+  /** Slack pacing per webhook; default 1000 ms. */
+  readonly slackMinIntervalMs?: number;
+  readonly httpTimeoutMs?: number;
+}
+
+export interface EvaluateInput {
+  readonly message: JobMessage;
+  readonly jobKind: 'check' | 'live-health';
+  readonly observation: Observation;
+  readonly destinations: ReadonlyArray<string>;
+  readonly repeatInterval?: string;
+  readonly severity?: AlertSeverity;
+  /** Separate alerts for one job (live watches: `health`, `viewers`). */
+  readonly aspect?: string;
+  readonly logger?: Logger;
+}
+
+export interface AlertEngine {
+  evaluate(input: EvaluateInput): Promise<EvaluateAlertResult>;
+  /** The destination built from the configuration (for `kreports` test sends). */
+  destination(name: string): AlertDestination;
+}
+
+interface DestinationHealth {
+  readonly broken: boolean;
+  readonly since: string;
+  readonly reason?: string;
+}
+
+export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
+  const now = deps.now ?? (() => new Date());
+  const secret = deps.resolveSecret ?? ((ref: SecretRef) => defaultResolveSecret(ref));
+  const built = new Map<string, AlertDestination>();
+
+  function build(name: string, config: Destination): AlertDestination {
+    const timeout = deps.httpTimeoutMs ? { timeoutMs: deps.httpTimeoutMs } : {};
+    const sleep = deps.sleep ? { sleep: deps.sleep } : {};
+    switch (config.type) {
+      case 'slack':
+        return createSlackDestination({ name, url: () => secret(config.url), ...timeout, ...sleep, ...(deps.slackMinIntervalMs !== undefined ? { minIntervalMs: deps.slackMinIntervalMs } : {}) });
+      case 'teams':
+        return createTeamsDestination({ name, url: () => secret(config.url), ...timeout, ...sleep });
+      case 'webhook':
+        return createWebhookDestination({ name, url: () => secret(config.url), signingSecret: () => secret(config.signingSecret), ...timeout, ...sleep });
+      case 'kaltura-email':
+        return createKalturaEmailDestination({
+          name,
+          templateId: config.templateId,
+          receiverUserIds: config.receiverUserIds,
+          ...(config.appGuid ? { appGuid: config.appGuid } : {}),
+          ...(config.messagingUrl ? { messagingUrl: config.messagingUrl } : {}),
+          getKs:
+            deps.getKs ??
+            (() => Promise.reject(new DestinationError(name, 'no Kaltura session provider is configured for Kaltura Messaging in this runtime.', { retryable: false }))),
+          ...timeout,
+        });
+      case 'sns':
+        return createSnsDestination({ name, topicArn: config.topicArn, ...(deps.snsClient ? { client: deps.snsClient } : {}) });
+      case 'local':
+        if (!deps.localAlertsPath) {
+          return { name, type: 'local', send: () => Promise.reject(new DestinationError(name, 'the local destination only works in the local runtime (npm start); use another destination in AWS.', { retryable: false })) };
+        }
+        return createLocalDestination({ name, path: deps.localAlertsPath });
+    }
+  }
+
+  function destination(name: string): AlertDestination {
+    let d = built.get(name);
+    if (!d) {
+      const config = deps.config.destinations[name];
+      if (!config) throw new DestinationError(name, `no destination named "${name}" in the configuration's destinations.`, { retryable: false });
+      d = build(name, config);
+      built.set(name, d);
+    }
+    return d;
+  }
+
+  async function setHealth(name: string, broken: boolean, reason: string | undefined): Promise<boolean> {
+    const key = `destination#${name}`;
+    for (let i = 0; i < 3; i++) {
+      const current = await deps.stateStore.get<DestinationHealth>(key);
+      if ((current?.value.broken ?? false) === broken) return false;
+      const value: DestinationHealth = { broken, since: now().toISOString(), ...(reason ? { reason } : {}) };
+      if (await deps.stateStore.put(key, value, current?.version)) return true;
+    }
+    return false;
+  }
+
+  async function deliver(name: string, message: AlertMessage, logger: Logger | undefined): Promise<DeliveryOutcome> {
+    let type = deps.config.destinations[name]?.type ?? 'unknown';
+    try {
+      const d = destination(name);
+      type = d.type;
+      await d.send(message);
+      logger?.metric('AlertDelivered', 1, { destinationType: type });
+      await setHealth(name, false, undefined).catch(() => false);
+      return { ok: true };
+    } catch (error) {
+      const retryable = !(error instanceof ReportingError) || error.retryable;
+      const reason = error instanceof ReportingError ? error.message : `unexpected ${error instanceof Error ? error.name : 'error'}`;
+      logger?.metric(retryable ? 'AlertDeliveryRetry' : 'AlertDeliveryFailed', 1, { destinationType: type });
+      if (!retryable) {
+        logger?.error('alert destination failed permanently', { destination: name, reason });
+        // Report once per breakage: only the evaluation that flips the destination to broken tells the operator.
+        if (await setHealth(name, true, reason).catch(() => true)) {
+          await deps.operator.notify({ destination: name, type, reason, at: now().toISOString(), alert: { rule: message.rule, job: message.job, subjectId: message.subject.id, kind: message.kind } });
+        }
+      } else {
+        logger?.warn('alert destination failed temporarily', { destination: name, reason });
+      }
+      return { ok: false, permanent: !retryable, reason };
+    }
+  }
+
+  return {
+    destination,
+    async evaluate(input) {
+      const { message } = input;
+      const at = now();
+      const logger = input.logger ?? deps.logger;
+      return evaluateAlert({
+        store: deps.stateStore,
+        key: { rule: message.rule, job: message.spec.name, subject: message.subject, ...(input.aspect ? { aspect: input.aspect } : {}) },
+        observation: input.observation,
+        now: at,
+        repeatIntervalMs: parseDurationMs(input.repeatInterval, '24h'),
+        destinations: input.destinations,
+        jobId: message.jobId,
+        ownerId: randomUUID(),
+        ...(logger ? { logger } : {}),
+        buildMessage: ({ id, kind, previousStatus, since }) =>
+          buildAlertMessage({
+            id,
+            kind,
+            severity: input.severity ?? 'warning',
+            rule: message.rule,
+            job: message.spec.name,
+            jobKind: input.jobKind,
+            jobId: message.jobId,
+            subject: message.subject,
+            observation: input.observation,
+            previousStatus,
+            ...(since ? { since } : {}),
+            now: at,
+            kmcUrl: deps.config.kaltura.kmcUrl,
+          }),
+        deliver: (name, alert) => deliver(name, alert, logger),
+      });
+    },
+  };
+}
+
+export interface JobHandlerDeps extends AlertEngineDeps {
+  readonly api: KalturaApi;
+  /** Reuse an engine (the local runtime builds one for both workers). */
+  readonly engine?: AlertEngine;
+}
+
+/** The check worker's handler: run the check, record the result, evaluate the alert. */
+export function createCheckJobHandler(deps: JobHandlerDeps): JobHandler {
+  const engine = deps.engine ?? createAlertEngine(deps);
+  const now = deps.now ?? (() => new Date());
+  return async (message, context) => {
+    if (message.spec.kind !== 'check') throw new PermanentJobError(`The check worker received a "${message.spec.kind}" job; send it to the ${message.spec.kind} queue.`);
+    const check = message as CheckMessage;
+    const spec = check.spec;
+    const evaluate = (result: CheckResult) =>
+      engine.evaluate({
+        message,
+        jobKind: 'check',
+        observation: checkObservation(result),
+        destinations: spec.destinations,
+        ...(spec.repeatInterval ? { repeatInterval: spec.repeatInterval } : {}),
+        ...(spec.severity ? { severity: spec.severity } : {}),
+        logger: context.logger,
+      });
+
+    let result: CheckResult;
+    try {
+      result = await runCheck(deps.api, check, now());
+    } catch (error) {
+      if (error instanceof ReportingError && !error.retryable) {
+        // The check itself cannot run (permission, bad report type, bad metric): say so, then dead-letter.
+        const failed = errorCheckResult(check, now(), error.message);
+        await recordCheckResult(deps.stateStore, failed);
+        await evaluate(failed);
+      }
+      throw error;
+    }
+    await recordCheckResult(deps.stateStore, result);
+    context.logger.info('check evaluated', { verdict: result.verdict, value: result.value, threshold: result.threshold, metric: result.metric });
+    context.logger.metric('CheckEvaluated', 1, { verdict: result.verdict });
+    const outcome = await evaluate(result);
+    if (outcome.notified) context.logger.info('alert sent', { kind: outcome.notified, delivered: outcome.delivered, failed: outcome.failed });
+  };
+}
+
+/** The live-health worker's handler: one poll, alerts, and the next poll as an SQS delay. */
+export function createLiveHealthJobHandler(deps: JobHandlerDeps & { readonly idleStopMs?: number }): JobHandler {
+  const engine = deps.engine ?? createAlertEngine(deps);
+  const now = deps.now ?? (() => new Date());
+  return async (message, context) => {
+    if (message.spec.kind !== 'live-health') throw new PermanentJobError(`The live-health worker received a "${message.spec.kind}" job; send it to the ${message.spec.kind} queue.`);
+    const watch = message as LiveHealthMessage;
+    const spec = watch.spec;
+    const evaluate = (aspect: string, observation: Observation, current: JobMessage) =>
+      engine.evaluate({
+        message: current,
+        jobKind: 'live-health',
+        observation,
+        destinations: spec.destinations,
+        aspect,
+        repeatInterval: spec.repeatInterval ?? '15m',
+        severity: aspect === 'health' ? 'critical' : 'warning',
+        logger: context.logger,
+      });
+    try {
+      const outcome = await watchLiveStream(watch, {
+        api: deps.api,
+        now,
+        logger: context.logger,
+        ...(deps.idleStopMs !== undefined ? { idleStopMs: deps.idleStopMs } : {}),
+        evaluate: async (aspect, observation, current) => {
+          await evaluate(aspect, observation, current);
+        },
+      });
+      if (outcome.stopped) context.logger.info('live watch stopped', { reason: outcome.stopped });
+      return outcome.next;
+    } catch (error) {
+      if (error instanceof ReportingError && !error.retryable && !(error instanceof DestinationError)) {
+        await evaluate('health', { status: 'error', description: `The live watch could not run: ${error.message}`, facts: [] }, watch);
+      }
+      throw error;
+    }
+  };
+}
