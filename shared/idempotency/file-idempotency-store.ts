@@ -1,0 +1,131 @@
+/**
+ * `IdempotencyStore` on the local file system (`DATA_DIR/idempotency/`): one small JSON file per key.
+ *
+ * Safe for concurrent calls in one process and across processes (two `npm start`s on one DATA_DIR,
+ * a CLI replay beside a running server): every read-modify-write of a key happens under a per-key
+ * mutex file created with `open(path, 'wx')` (atomic create-if-absent on every local file system),
+ * and records are replaced with write-to-temp + `rename` (atomic), so a crash never leaves a torn
+ * record. A mutex left by a crashed process is broken after `staleMutexMs`.
+ */
+import { open, readFile, rename, rm, mkdir, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { ClaimResult, IdempotencyStore } from '../ports/idempotency-store.js';
+import { ReportingError } from '../errors/base-error.js';
+
+export class IdempotencyStoreError extends ReportingError {
+  readonly retryable = true;
+}
+
+interface Record_ {
+  status: 'in-progress' | 'completed';
+  owner: string;
+  /** ms since epoch */
+  lockedUntil?: number;
+  expiresAt?: number;
+}
+
+export interface FileIdempotencyStoreOptions {
+  readonly directory: string;
+  readonly now?: () => number;
+  /** A mutex older than this is from a dead process. Default 10 s (a claim takes milliseconds). */
+  readonly staleMutexMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createFileIdempotencyStore(options: FileIdempotencyStoreOptions): IdempotencyStore {
+  const dir = options.directory;
+  const now = options.now ?? Date.now;
+  const staleMutexMs = options.staleMutexMs ?? 10_000;
+  /** Owner tokens of the claims this instance holds. */
+  const owned = new Map<string, string>();
+  /** In-process queue per key, so calls from this process do not spin on each other's mutex. */
+  const chains = new Map<string, Promise<unknown>>();
+  let ready: Promise<unknown> | undefined;
+
+  const fileName = (key: string) => (/^[A-Za-z0-9_.#-]{1,120}$/.test(key) && !key.startsWith('.') ? key.replace(/#/g, '~') : createHash('sha256').update(key).digest('hex'));
+  const recordPath = (key: string) => join(dir, `${fileName(key)}.json`);
+
+  async function withMutex<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    ready ??= mkdir(dir, { recursive: true });
+    await ready;
+    const previous = chains.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(async () => {
+      const mutex = `${recordPath(key)}.lock`;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const handle = await open(mutex, 'wx');
+          await handle.close();
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new IdempotencyStoreError(`Cannot write under ${dir}: check DATA_DIR is writable.`, { cause: error });
+          try {
+            const info = await stat(mutex);
+            if (Date.now() - info.mtimeMs > staleMutexMs) await rm(mutex, { force: true });
+          } catch {
+            // gone in the meantime
+          }
+          if (attempt > 2000) throw new IdempotencyStoreError(`Idempotency mutex ${mutex} is stuck; remove it if no kreports process is running.`);
+          await sleep(Math.min(2 + attempt, 20));
+        }
+      }
+      try {
+        return await fn();
+      } finally {
+        await rm(mutex, { force: true });
+      }
+    });
+    chains.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (chains.get(key) === run) chains.delete(key);
+    }
+  }
+
+  async function read(key: string): Promise<Record_ | undefined> {
+    try {
+      return JSON.parse(await readFile(recordPath(key), 'utf8')) as Record_;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (error instanceof SyntaxError) return undefined; // unreadable record: treat as absent
+      throw new IdempotencyStoreError(`Cannot read the idempotency store under ${dir}.`, { cause: error });
+    }
+  }
+
+  async function write(key: string, record: Record_): Promise<void> {
+    const target = recordPath(key);
+    const temp = `${target}.${randomUUID()}.tmp`;
+    await writeFile(temp, JSON.stringify(record));
+    await rename(temp, target);
+  }
+
+  return {
+    claim: (key, { lockSeconds }) =>
+      withMutex(key, async (): Promise<ClaimResult> => {
+        const t = now();
+        const existing = await read(key);
+        if (existing?.status === 'completed' && (existing.expiresAt ?? Infinity) > t) return { status: 'completed' };
+        if (existing?.status === 'in-progress' && (existing.lockedUntil ?? 0) > t) return { status: 'in-progress' };
+        const owner = randomUUID();
+        await write(key, { status: 'in-progress', owner, lockedUntil: t + lockSeconds * 1000 });
+        owned.set(key, owner);
+        return { status: 'claimed' };
+      }),
+    complete: (key, { ttlSeconds }) =>
+      withMutex(key, async () => {
+        const owner = owned.get(key) ?? randomUUID();
+        owned.delete(key);
+        await write(key, { status: 'completed', owner, expiresAt: now() + ttlSeconds * 1000 });
+      }),
+    release: (key) =>
+      withMutex(key, async () => {
+        const owner = owned.get(key);
+        owned.delete(key);
+        const existing = await read(key);
+        // Only our own claim: if it expired and someone else took over, theirs stays.
+        if (existing && existing.status === 'in-progress' && existing.owner === owner) await rm(recordPath(key), { force: true });
+      }),
+  };
+}

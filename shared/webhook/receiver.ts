@@ -1,0 +1,329 @@
+/**
+ * The webhook receiver: Kaltura HTTP notification in, jobs on the queues out (SPEC §4).
+ *
+ * One function, `handle({headers, body})`, behind both the Lambda (API Gateway HTTP API) and the
+ * local HTTP server. Order of work for a request:
+ *   size limit (413) -> signature over the exact bytes (401) -> body and schema (400)
+ *   -> claim eventNotificationJobId -> archive the raw notification -> queue one message per job
+ *   -> mark the id completed -> 200.
+ * Anything that fails after the signature check releases the claim and answers 503, so Kaltura
+ * (which counts only 200/204 as delivered) retries and nothing is lost. A notification that matches
+ * no rule is archived and answered 200.
+ *
+ * Concurrent duplicates: while another request holds the claim, we wait up to `concurrentWaitMs`
+ * for it to finish. If it completed, this one is a duplicate (200). If it failed and released the
+ * claim, this request takes over and does the work itself. If it is still running, we answer 503:
+ * answering 200 for work that may still fail would lose the notification, since Kaltura would not
+ * retry; a 503 only costs a retry that will then be answered "duplicate".
+ */
+import type { ReportingConfig } from '../config/schema.js';
+import type { JobKind, JobMessage } from '../jobs/job-message.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { IdempotencyStore } from '../ports/idempotency-store.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { Logger } from '../logging/logger.js';
+import { z } from '../validation/zod.js';
+import { formatIssues } from '../validation/format-issues.js';
+import { headerValue, verifySignature, type Headers, type HashAlgorithm } from './signature.js';
+import { parseNotificationBody, type BodyFormat } from './notification-body.js';
+import { KalturaHttpNotificationSchema, type KalturaHttpNotification } from './notification-schema.js';
+import { jobsForNotification, type MatchResult } from './rule-matching.js';
+
+/** 256 KiB. A Kaltura entry notification is a few KB; anything near this is not one. */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+/** How long a claim blocks other deliveries of the same id before it is considered abandoned. */
+export const DEFAULT_LOCK_SECONDS = 30;
+/** How long a completed id is remembered. Kaltura retries for minutes (open source) to a day (guides). */
+export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
+export const DEFAULT_CONCURRENT_WAIT_MS = 2000;
+
+export type ReceiverOutcome = 'accepted' | 'duplicate' | 'unmatched' | 'rejected-signature' | 'rejected-body' | 'deferred' | 'failed';
+
+export interface ReceiverRequest {
+  readonly headers: Headers;
+  readonly body: Buffer;
+}
+
+export interface ReceiverResponse {
+  readonly status: 200 | 400 | 401 | 413 | 503;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  /** For the caller's logs and tests; not sent. */
+  readonly outcome: ReceiverOutcome;
+}
+
+export interface ReceiverDeps {
+  readonly config: ReportingConfig;
+  /** Used when the notification's object carries no partnerId. */
+  readonly partnerId: number;
+  /**
+   * Accepted X-KALTURA-SIGNATURE secrets (several during a rotation). A function is called for each
+   * request (cache inside it) so a rotated secret is picked up without a restart; if it throws the
+   * request is answered 503 (Kaltura retries).
+   */
+  readonly secrets: ReadonlyArray<string> | (() => Promise<ReadonlyArray<string>>);
+  readonly queue: JobQueue;
+  /** Raw notifications are kept here for `kreports replay` (S3 in AWS, DATA_DIR/bucket locally). */
+  readonly archive: BlobStore;
+  readonly idempotency: IdempotencyStore;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  readonly maxBodyBytes?: number;
+  readonly lockSeconds?: number;
+  readonly ttlSeconds?: number;
+  readonly concurrentWaitMs?: number;
+}
+
+export interface Receiver {
+  readonly maxBodyBytes: number;
+  handle(request: ReceiverRequest): Promise<ReceiverResponse>;
+  /**
+   * Re-queue an archived notification (`kreports replay`): no signature check (it was verified on
+   * arrival and the archive is ours) and no idempotency check (replaying is a deliberate repeat).
+   */
+  replay(archived: Uint8Array | string): Promise<MatchResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Archive
+// ---------------------------------------------------------------------------------------------
+
+export const ARCHIVE_PREFIX = 'archive/notifications/';
+
+/** `archive/notifications/<yyyy>/<mm>/<dd>/<eventNotificationJobId>.json` (UTC date of receipt). */
+export function archiveKeyFor(eventNotificationJobId: string, receivedAt: Date): string {
+  const iso = receivedAt.toISOString();
+  return `${ARCHIVE_PREFIX}${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${eventNotificationJobId}.json`;
+}
+
+/**
+ * What the archive holds: the exact body (so it can be parsed again by a newer receiver) and what
+ * is needed to interpret it. The signature is not kept: it was verified on arrival, and a stored
+ * signature plus its body would be material for guessing the secret.
+ */
+export const ArchivedNotificationSchema = z.looseObject({
+  version: z.literal(1),
+  eventNotificationJobId: z.string(),
+  receivedAt: z.string(),
+  contentType: z.optional(z.string()),
+  hashAlgo: z.string(),
+  bodyFormat: z.string(),
+  body: z.string(),
+});
+export type ArchivedNotification = z.infer<typeof ArchivedNotificationSchema>;
+
+// ---------------------------------------------------------------------------------------------
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+function respond(status: ReceiverResponse['status'], outcome: ReceiverOutcome, body: Record<string, unknown>, extra: Record<string, string> = {}): ReceiverResponse {
+  return { status, outcome, headers: { ...JSON_HEADERS, ...extra }, body: JSON.stringify(body) };
+}
+
+const UNAUTHORIZED = () => respond(401, 'rejected-signature', { error: 'unauthorized' });
+const UNAVAILABLE = (outcome: ReceiverOutcome) =>
+  respond(503, outcome, { error: 'unavailable', message: 'The notification was not queued; retry later.' }, { 'retry-after': '60' });
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function groupByKind(messages: ReadonlyArray<JobMessage>): Map<JobKind, JobMessage[]> {
+  const byKind = new Map<JobKind, JobMessage[]>();
+  for (const m of messages) {
+    const list = byKind.get(m.spec.kind) ?? [];
+    list.push(m);
+    byKind.set(m.spec.kind, list);
+  }
+  return byKind;
+}
+
+export function createReceiver(deps: ReceiverDeps): Receiver {
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const lockSeconds = deps.lockSeconds ?? DEFAULT_LOCK_SECONDS;
+  const ttlSeconds = deps.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  const concurrentWaitMs = deps.concurrentWaitMs ?? DEFAULT_CONCURRENT_WAIT_MS;
+  const now = deps.now ?? (() => new Date());
+  const log = deps.logger;
+  const staticSecrets = Array.isArray(deps.secrets) ? (deps.secrets as ReadonlyArray<string>) : undefined;
+  if (staticSecrets && staticSecrets.filter((s) => s !== '').length === 0) {
+    throw new Error('The receiver needs at least one webhook secret (KALTURA_WEBHOOK_SECRETS or the webhook secrets secret).');
+  }
+  const loadSecrets = async (): Promise<ReadonlyArray<string>> =>
+    (staticSecrets ?? (await (deps.secrets as () => Promise<ReadonlyArray<string>>)())).filter((s) => s !== '');
+
+  const count = (outcome: ReceiverOutcome, logger: Logger = log) => logger.metric('Notifications', 1, { outcome });
+
+  async function claim(key: string, logger: Logger): Promise<'claimed' | 'completed' | 'in-progress'> {
+    const deadline = Date.now() + concurrentWaitMs;
+    for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
+      const result = await deps.idempotency.claim(key, { lockSeconds });
+      if (result.status !== 'in-progress') return result.status;
+      if (Date.now() + delay > deadline) return 'in-progress';
+      logger.debug('Another delivery of this notification is in progress; waiting for it', { waitMs: delay });
+      await sleep(delay);
+    }
+  }
+
+  async function queueJobs(messages: ReadonlyArray<JobMessage>): Promise<void> {
+    for (const [kind, list] of groupByKind(messages)) await deps.queue.send(kind, list);
+  }
+
+  function reportMatch(match: MatchResult, logger: Logger): void {
+    for (const u of match.unresolved) {
+      logger.error('A job of a matching rule could not be created; the other jobs still go. Fix the rule.', { rule: u.rule, job: u.job, reason: u.reason, errorName: u.errorName });
+    }
+    if (match.unresolved.length > 0) logger.metric('JobsUnresolved', match.unresolved.length);
+    if (match.messages.length > 0) logger.metric('JobsQueued', match.messages.length);
+  }
+
+  async function handleVerified(request: ReceiverRequest, algo: HashAlgorithm, started: number): Promise<ReceiverResponse> {
+    const parsedBody = parseNotificationBody(request.body);
+    if (!parsedBody.ok) {
+      log.warn('Signed request rejected: not a Kaltura notification', { reason: parsedBody.reason, bytes: request.body.length });
+      count('rejected-body');
+      return respond(400, 'rejected-body', { error: 'bad-request', message: `Not a Kaltura notification: ${parsedBody.reason}.` });
+    }
+    const parsed = KalturaHttpNotificationSchema.safeParse(parsedBody.value);
+    if (!parsed.success) {
+      // Field paths and reasons only: zod's messages name the expected type, never the received value.
+      const problems = formatIssues('notification', parsed.error.issues).slice(0, 5);
+      log.warn('Signed request rejected: not a KalturaHttpNotification', { problems, format: parsedBody.format });
+      count('rejected-body');
+      return respond(400, 'rejected-body', { error: 'bad-request', message: 'Not a KalturaHttpNotification.', problems });
+    }
+    const notification = parsed.data;
+    const jobId = notification.eventNotificationJobId;
+    const logger = log.child({ correlationId: jobId });
+    return processNotification(request, notification, parsedBody.format, algo, logger, started);
+  }
+
+  async function processNotification(
+    request: ReceiverRequest,
+    notification: KalturaHttpNotification,
+    format: BodyFormat,
+    algo: HashAlgorithm,
+    logger: Logger,
+    started: number,
+  ): Promise<ReceiverResponse> {
+    const jobId = notification.eventNotificationJobId;
+    const idemKey = `notification#${jobId}`;
+    let claimStatus: 'claimed' | 'completed' | 'in-progress';
+    try {
+      claimStatus = await claim(idemKey, logger);
+    } catch (error) {
+      logger.error('Idempotency store unavailable; answering 503 so Kaltura retries', { error });
+      count('failed', logger);
+      return UNAVAILABLE('failed');
+    }
+    if (claimStatus === 'completed') {
+      logger.info('Duplicate notification (already queued); nothing to do', { eventType: notification.eventType });
+      count('duplicate', logger);
+      return respond(200, 'duplicate', { status: 'duplicate', eventNotificationJobId: jobId });
+    }
+    if (claimStatus === 'in-progress') {
+      logger.warn('Another delivery of this notification is still being processed; answering 503 so Kaltura retries');
+      count('deferred', logger);
+      return UNAVAILABLE('deferred');
+    }
+
+    const receivedAt = now();
+    const archiveKey = archiveKeyFor(jobId, receivedAt);
+    let match: MatchResult;
+    try {
+      const archived: ArchivedNotification = {
+        version: 1,
+        eventNotificationJobId: jobId,
+        receivedAt: receivedAt.toISOString(),
+        ...(headerValue(request.headers, 'content-type') ? { contentType: headerValue(request.headers, 'content-type') } : {}),
+        hashAlgo: algo,
+        bodyFormat: format,
+        body: request.body.toString('utf8'),
+      };
+      await deps.archive.putBytes(archiveKey, JSON.stringify(archived), {
+        contentType: 'application/json',
+        metadata: { 'event-notification-job-id': jobId },
+      });
+      match = jobsForNotification(notification, { config: deps.config, partnerId: deps.partnerId, receivedAt, archiveKey });
+      reportMatch(match, logger);
+      await queueJobs(match.messages);
+    } catch (error) {
+      logger.error('Could not archive or queue the notification; answering 503 so Kaltura retries', { error });
+      await deps.idempotency.release(idemKey).catch((releaseError: unknown) => logger.warn('Could not release the idempotency claim; it expires by itself', { error: releaseError, lockSeconds }));
+      count('failed', logger);
+      return UNAVAILABLE('failed');
+    }
+    try {
+      await deps.idempotency.complete(idemKey, { ttlSeconds });
+    } catch (error) {
+      // The jobs are durably queued, which is what 200 promises. The claim expires after lockSeconds.
+      logger.warn('Jobs queued but the idempotency record could not be completed', { error });
+    }
+    const outcome: ReceiverOutcome = match.matchedRules.length === 0 ? 'unmatched' : 'accepted';
+    logger.info(outcome === 'unmatched' ? 'Notification matched no rule (archived)' : 'Notification accepted', {
+      eventType: notification.eventType,
+      eventObjectType: notification.eventObjectType,
+      templateSystemName: notification.templateSystemName,
+      objectId: typeof notification.object?.id === 'string' ? notification.object.id : undefined,
+      rules: match.matchedRules,
+      jobs: match.messages.length,
+      unresolvedJobs: match.unresolved.length,
+      archiveKey,
+      bodyFormat: format,
+      durationMs: Date.now() - started,
+    });
+    count(outcome, logger);
+    return respond(200, outcome, { status: outcome, eventNotificationJobId: jobId, jobs: match.messages.length });
+  }
+
+  return {
+    maxBodyBytes,
+    async handle(request) {
+      const started = Date.now();
+      try {
+        if (request.body.length > maxBodyBytes) {
+          log.warn('Request rejected: body over the size limit', { bytes: request.body.length, limitBytes: maxBodyBytes });
+          count('rejected-body');
+          return respond(413, 'rejected-body', { error: 'payload-too-large', limitBytes: maxBodyBytes });
+        }
+        let secrets: ReadonlyArray<string>;
+        try {
+          secrets = await loadSecrets();
+        } catch (error) {
+          log.error('Webhook secrets unavailable; answering 503 so Kaltura retries', { error });
+          count('failed');
+          return UNAVAILABLE('failed');
+        }
+        const check = verifySignature(request.headers, request.body, secrets);
+        if (!check.ok) {
+          log.warn('Request rejected: bad or missing signature', { reason: check.reason, bytes: request.body.length });
+          count('rejected-signature');
+          return UNAUTHORIZED();
+        }
+        if (check.secretIndex > 0) log.info('Notification signed with an older webhook secret (rotation in progress)', { secretIndex: check.secretIndex });
+        return await handleVerified(request, check.algo, started);
+      } catch (error) {
+        log.error('Unexpected receiver error; answering 503 so Kaltura retries', { error });
+        count('failed');
+        return UNAVAILABLE('failed');
+      }
+    },
+    async replay(archived) {
+      const text = typeof archived === 'string' ? archived : Buffer.from(archived).toString('utf8');
+      const doc = ArchivedNotificationSchema.parse(JSON.parse(text));
+      const parsedBody = parseNotificationBody(Buffer.from(doc.body, 'utf8'));
+      if (!parsedBody.ok) throw new Error(`Archived notification ${doc.eventNotificationJobId}: ${parsedBody.reason}`);
+      const notification = KalturaHttpNotificationSchema.parse(parsedBody.value);
+      const logger = log.child({ correlationId: notification.eventNotificationJobId });
+      const receivedAt = new Date(doc.receivedAt);
+      const match = jobsForNotification(notification, {
+        config: deps.config,
+        partnerId: deps.partnerId,
+        receivedAt: Number.isNaN(receivedAt.getTime()) ? now() : receivedAt,
+        archiveKey: archiveKeyFor(notification.eventNotificationJobId, Number.isNaN(receivedAt.getTime()) ? now() : receivedAt),
+      });
+      reportMatch(match, logger);
+      await queueJobs(match.messages);
+      logger.info('Archived notification replayed', { rules: match.matchedRules, jobs: match.messages.length });
+      return match;
+    },
+  };
+}
