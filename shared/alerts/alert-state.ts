@@ -140,8 +140,8 @@ export function decideTransition(state: AlertState | undefined, observation: Obs
       const since = state?.episodeStartedAt ? new Date(state.episodeStartedAt) : undefined;
       return { next: { ...base, status: 'resolved', since: nowIso, lastNotifiedAt: nowIso }, notify: 'resolved', previousStatus, ...(since ? { since } : {}) };
     }
-    if (previousStatus === 'resolved') return { next: { ...base, status: 'ok', since: nowIso, ...(state?.lastNotifiedAt ? { lastNotifiedAt: state.lastNotifiedAt } : {}) }, previousStatus };
-    return { next: keep('ok'), previousStatus };
+    // `resolved` stays until the next episode: it tells whoever looks that this alert fired before.
+    return { next: keep(previousStatus === 'resolved' ? 'resolved' : 'ok'), previousStatus };
   }
 
   // firing, error, no-data: each is an episode with a first notification and repeats.

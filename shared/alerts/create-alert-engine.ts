@@ -205,8 +205,14 @@ export function createCheckJobHandler(deps: JobHandlerDeps): JobHandler {
   const now = deps.now ?? (() => new Date());
   return async (message, context) => {
     if (message.spec.kind !== 'check') throw new PermanentJobError(`The check worker received a "${message.spec.kind}" job; send it to the ${message.spec.kind} queue.`);
-    const check = message as CheckMessage;
+    let check = message as CheckMessage;
     const spec = check.spec;
+    if (check.subject.scope === 'entry' && !check.subject.name) {
+      // Schedules carry no entry name; alerts should show one. Best effort: never fail the check for it.
+      const entry = await deps.api.getEntry(check.subject.id).catch(() => undefined);
+      if (entry?.name) check = { ...check, subject: { ...check.subject, name: entry.name } };
+      message = check;
+    }
     const evaluate = (result: CheckResult) =>
       engine.evaluate({
         message,
