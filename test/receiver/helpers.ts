@@ -169,3 +169,22 @@ export function outcomes(lines: ReadonlyArray<string>): string[] {
     .filter((l) => l._aws && 'Notifications' in l)
     .map((l) => String(l.outcome));
 }
+
+/** In-memory IdempotencyStore (same semantics as the adapters) for tests that call the receiver directly. */
+export function memoryIdempotencyStore(now: () => number = Date.now): IdempotencyStore {
+  const records = new Map<string, { status: 'in-progress' | 'completed'; until: number }>();
+  return {
+    async claim(key, { lockSeconds }) {
+      const r = records.get(key);
+      if (r && r.until > now()) return { status: r.status };
+      records.set(key, { status: 'in-progress', until: now() + lockSeconds * 1000 });
+      return { status: 'claimed' };
+    },
+    async complete(key, { ttlSeconds }) {
+      records.set(key, { status: 'completed', until: now() + ttlSeconds * 1000 });
+    },
+    async release(key) {
+      if (records.get(key)?.status === 'in-progress') records.delete(key);
+    },
+  };
+}
