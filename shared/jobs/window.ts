@@ -44,7 +44,9 @@ export function offsetAt(ms: number, timeZone: string): number {
 /**
  * The instant at which the wall clock in `timeZone` shows `w`. Day/month overflow is normalised
  * (day 0 = last day of the previous month). In a spring-forward gap (the time does not exist) the
- * result is the first instant after the gap; in a fall-back overlap, the earlier instant.
+ * time is moved forward by the length of the gap (02:30 -> 03:30; a whole hour such as a midnight
+ * that does not exist becomes the first instant after the gap); in a fall-back overlap, the
+ * earlier instant.
  */
 export function instantOf(w: WallClock, timeZone: string): number {
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);

@@ -8,8 +8,10 @@
  * restricted (EventBridge cannot express cron's "either" rule): use `*` for one of them.
  *
  * Daylight saving: times are wall-clock times in the timezone. A time that does not exist (spring
- * forward, e.g. 02:30 in New York on the second Sunday of March) fires at the first instant after
- * the gap (03:00); a time that exists twice (fall back) fires once, at its first occurrence.
+ * forward, e.g. 02:30 in New York on the second Sunday of March) fires once, moved forward by the
+ * length of the gap (03:30 EDT; JavaScript Temporal's "compatible" rule); a time that exists twice
+ * (fall back) fires once, at its first occurrence. So a daily or weekly schedule fires exactly once
+ * per day or week, whatever the clocks do.
  */
 import { ReportingError } from '../errors/base-error.js';
 import { instantOf, wallClockAt } from '../jobs/window.js';

@@ -45,6 +45,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   const put = async (key: string, body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, meta: { contentType: string; metadata?: Record<string, string> }): Promise<PutResult> => {
     checkKey(key);
     const counter = new HashingCounter();
+    let sourceError: unknown;
     const [s3, { Upload }] = await Promise.all([client(), import('@aws-sdk/lib-storage')]);
     const upload = new Upload({
       client: s3,
@@ -54,7 +55,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       params: {
         Bucket: options.bucket,
         Key: key,
-        Body: Readable.from(hashed(body, counter), { objectMode: false }),
+        Body: Readable.from(recordFailure(hashed(body, counter), (e) => (sourceError ??= e)), { objectMode: false }),
         ContentType: meta.contentType,
         ...(meta.metadata ? { Metadata: asciiMetadata(meta.metadata) } : {}),
       },
@@ -62,7 +63,13 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     try {
       await upload.done();
     } catch (error) {
-      if (error instanceof Error && 'retryable' in error) throw error;
+      // The source's own failure (download cut, Kaltura error) is the reason, even when the abort that
+      // followed failed too (lib-storage then throws the abort's error).
+      const reason = sourceError ?? error;
+      if (reason instanceof Error && 'retryable' in reason) throw reason;
+      if (sourceError !== undefined) {
+        throw new BlobWriteError(`Uploading s3://${options.bucket}/${key} failed: its source failed (${(sourceError as Error).message ?? String(sourceError)}); nothing was written, it will be retried.`, { cause: sourceError });
+      }
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       const name = error instanceof Error ? error.name : 'Error';
       // 4xx other than throttling/timeouts will not get better by retrying (bucket missing, access denied).
@@ -90,6 +97,15 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       }
     },
   };
+}
+
+async function* recordFailure<T>(source: AsyncIterable<T>, onError: (error: unknown) => void): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (error) {
+    onError(error);
+    throw error;
+  }
 }
 
 /** S3 user metadata travels in HTTP headers: keep keys lowercase-safe and values printable ASCII. */
