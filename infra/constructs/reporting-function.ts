@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { copyConfigCommand } from '../config-asset.js';
@@ -38,6 +38,8 @@ export function reportingBundlingProps(bundledConfigFile: string): BundlingOptio
     sourceMap: ESBUILD_OPTIONS.sourcemap,
     banner: ESBUILD_OPTIONS.banner.js,
     mainFields: [...ESBUILD_OPTIONS.mainFields],
+    // Quiet synth: esbuild reports only warnings and errors.
+    logLevel: LogLevel.WARNING,
     // Bundle the AWS SDK (pinned by the lockfile, tree-shaken) instead of the runtime's copy.
     bundleAwsSDK: true,
     externalModules: [...ESBUILD_OPTIONS.external],
