@@ -86,7 +86,7 @@ describe('receiver properties', () => {
       fc.asyncProperty(body, fc.constantFrom('sha1', 'sha256', 'sha512'), fc.boolean(), headers, async (bytes, algo, current, extra) => {
         // Prepare
         const { receiver, queue } = makeReceiver();
-        const signed = { ...extra, 'X-KALTURA-SIGNATURE': signNotification(current ? SECRET : PREVIOUS_SECRET, bytes, algo), 'X-KALTURA-HASH-ALGO': algo };
+        const signed: Record<string, string | string[]> = { ...extra, 'X-KALTURA-SIGNATURE': signNotification(current ? SECRET : PREVIOUS_SECRET, bytes, algo), 'X-KALTURA-HASH-ALGO': algo };
         for (const k of Object.keys(extra)) if (/^x-kaltura-/i.test(k) && k !== 'X-KALTURA-SIGNATURE' && k !== 'X-KALTURA-HASH-ALGO') delete signed[k];
         // Act
         const res = await receiver.handle({ headers: signed, body: bytes });
