@@ -1,0 +1,53 @@
+/**
+ * `node:util` parseArgs with the CLI's conventions: strict (unknown flags are usage errors, exit 2,
+ * one line), `--help`/`-h` on every command, positional count checked.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './errors.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Parsed<O extends Options> {
+  readonly values: { [K in keyof O]?: O[K]['type'] extends 'boolean' ? (O[K] extends { multiple: true } ? boolean[] : boolean) : O[K] extends { multiple: true } ? string[] : string };
+  readonly positionals: string[];
+  readonly help: boolean;
+}
+
+export function parseCommandArgs<O extends Options>(command: string, args: ReadonlyArray<string>, options: O, positionals: { min?: number; max?: number; names?: string } = {}): Parsed<O> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: (positionals.max ?? 0) > 0 });
+  } catch (error) {
+    throw new UsageError(`${describeParseError(error)}. Run: kreports ${command} --help`);
+  }
+  const help = parsed.values.help === true;
+  if (!help) {
+    const count = parsed.positionals.length;
+    if (count < (positionals.min ?? 0)) throw new UsageError(`missing ${positionals.names ?? 'argument'}. Run: kreports ${command} --help`);
+    if (count > (positionals.max ?? 0)) throw new UsageError(`unexpected argument '${parsed.positionals[positionals.max ?? 0]}'. Run: kreports ${command} --help`);
+  }
+  return { values: parsed.values as Parsed<O>['values'], positionals: parsed.positionals, help };
+}
+
+function describeParseError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  const quoted = /'([^']+)'/.exec(e.message ?? '')?.[1];
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${quoted ?? ''}`.trim();
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument '${quoted ?? ''}'`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return (e.message ?? 'invalid option value').split('\n')[0]!.replace(/\.$/, '');
+    default:
+      return (e.message ?? String(error)).split('\n')[0]!.replace(/\.$/, '');
+  }
+}
+
+/** `--at 2026-11-23T06:00:00Z` and friends: a valid date or a usage error naming the flag. */
+export function parseInstant(flag: string, value: string | undefined, fallback: Date): Date {
+  if (value === undefined) return fallback;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new UsageError(`--${flag} must be an ISO 8601 time such as 2026-11-23T06:00:00Z (got '${value}')`);
+  return new Date(ms);
+}

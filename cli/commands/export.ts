@@ -1,0 +1,211 @@
+import { parseCommandArgs, parseInstant } from '../args.js';
+import { connectKaltura, dataDirOf, loadConfiguration, openBlobStore, formatBytes, displayPath } from '../runtime.js';
+import { EXIT_OK, UsageError } from '../errors.js';
+import { createProgressReporter } from '../progress.js';
+import type { Command } from './types.js';
+import type { ExportJob, ExportSource, ReportFilter, ReportingConfig, Scope, WindowSpec } from '../../shared/config/schema.js';
+import { ScopeSchema } from '../../shared/config/schema.js';
+import { createJobMessage, deterministicJobId } from '../../shared/jobs/create-job-message.js';
+import { JobMessageSchema, type JobMessage } from '../../shared/jobs/job-message.js';
+import { instantOf } from '../../shared/jobs/window.js';
+import { planScheduleJobs } from '../../shared/schedules/run-schedule.js';
+import { adHocExportMessage, AD_HOC_RULE } from '../../shared/exports/ad-hoc-export.js';
+import { formatIssues } from '../../shared/validation/format-issues.js';
+
+const options = {
+  job: { type: 'string' },
+  subject: { type: 'string' },
+  at: { type: 'string' },
+  'report-type': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  window: { type: 'string' },
+  filter: { type: 'string', multiple: true },
+  order: { type: 'string' },
+  name: { type: 'string' },
+  scope: { type: 'string' },
+  timezone: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  json: { type: 'boolean' },
+} as const;
+
+const HELP = `Usage:
+  kreports export NAME [--job JOB] [--subject ID] [--at ISO-TIME]      a configured rule's or schedule's export job
+  kreports export --report-type N (--from DATE --to DATE | --window W) [--filter k=v]... [--subject ID]
+                  [--scope entry|category|virtual-event|user|partner] [--order -count_plays] [--name NAME]
+                                                                       an ad-hoc report.getTable export
+
+Runs one export now, in this process, and writes the CSV and its manifest where the pipeline would:
+DATA_DIR/bucket/<prefix><rule>/<job>/<subject>/<period>.csv (or S3 when BUCKET_NAME is set).
+Kaltura: KALTURA_SERVICE_URL and credentials, or the built-in simulator when unset.
+
+Options:
+  NAME            rule or schedule name from the configuration (REPORTING_CONFIG)
+  --job JOB       which export job of NAME (needed when it has several)
+  --subject ID    the subject (entry id for entry-scoped jobs; a schedule's subject)
+  --at ISO-TIME   compute the window as if at this time (default now)
+  --report-type N ad hoc: the report type (e.g. 1 = TOP_CONTENT)
+  --from DATE     ad hoc: window start, YYYY-MM-DD (midnight in --timezone) or an ISO time
+  --to DATE       ad hoc: window end (exclusive), same forms
+  --window W      ad hoc: previous-day, previous-week, previous-month, week-to-date, last-N-days, last-N-hours
+  --filter k=v    ad hoc: report filter field (repeatable), e.g. --filter countryIn=US
+  --timezone TZ   ad hoc: IANA timezone (default: the configuration's kaltura.timezone)
+  -q, --quiet     no progress output
+  --json          print the result (keys, rows, bytes, sha256) as JSON on stdout
+  -h, --help      show this help
+
+Progress (rows, pages, bytes) goes to stderr: a live line on a terminal, plain lines otherwise.
+Exit codes: 0 written, 1 the export failed, 2 usage or configuration error.`;
+
+function parseWindow(value: string): WindowSpec {
+  if (['previous-day', 'previous-week', 'previous-month', 'week-to-date'].includes(value)) return value as WindowSpec;
+  const m = /^last-(\d+)-(days|hours)$/.exec(value);
+  if (m) return m[2] === 'days' ? { lastDays: Number(m[1]) } : { lastHours: Number(m[1]) };
+  throw new UsageError(`--window must be previous-day, previous-week, previous-month, week-to-date, last-N-days or last-N-hours (got '${value}')`);
+}
+
+function parseBoundary(flag: string, value: string, timezone: string): number {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (day) return instantOf({ year: Number(day[1]), month: Number(day[2]), day: Number(day[3]), hour: 0, minute: 0 }, timezone);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new UsageError(`--${flag} must be a date YYYY-MM-DD or an ISO 8601 time (got '${value}')`);
+  return ms;
+}
+
+function parseFilters(values: ReadonlyArray<string> | undefined): ReportFilter {
+  const filter: Record<string, string> = {};
+  for (const item of values ?? []) {
+    const eq = item.indexOf('=');
+    const key = item.slice(0, eq);
+    if (eq <= 0 || !/^[a-zA-Z][a-zA-Z0-9]*$/.test(key)) throw new UsageError(`--filter must be field=value with a report filter field name, e.g. countryIn=US (got '${item}')`);
+    filter[key] = item.slice(eq + 1);
+  }
+  return filter;
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function configuredExport(config: ReportingConfig, name: string, values: { job?: string; subject?: string }, at: Date, partnerId: number): JobMessage {
+  const rule = config.rules.find((r) => r.name === name);
+  const schedule = config.schedules.find((s) => s.name === name);
+  if (!rule && !schedule) {
+    const known = [...config.rules.map((r) => r.name), ...config.schedules.map((s) => s.name)];
+    throw new UsageError(`no rule or schedule named '${name}' in the configuration; defined: ${known.join(', ') || 'none'}`);
+  }
+  const jobs = (rule ?? schedule)!.jobs.filter((j): j is ExportJob => j.kind === 'export');
+  if (jobs.length === 0) throw new UsageError(`'${name}' has no export job`);
+  const found = values.job ? jobs.find((j) => j.name === values.job) : jobs.length === 1 ? jobs[0] : undefined;
+  if (!found && values.job) throw new UsageError(`'${name}' has no export job named '${values.job}'; its export jobs: ${jobs.map((j) => j.name).join(', ')}`);
+  if (!found) throw new UsageError(`'${name}' has several export jobs (${jobs.map((j) => j.name).join(', ')}); choose one with --job`);
+  const spec: ExportJob = found;
+
+  if (schedule) {
+    const planned = planScheduleJobs(config, schedule.name, at, { partnerId }).filter((m) => m.spec.name === spec!.name);
+    const chosen = values.subject ? planned.find((m) => m.subject.id === values.subject) : planned[0];
+    if (chosen) return chosen;
+    if (!values.subject) throw new UsageError(`schedule '${name}' produced no job named '${spec.name}'`);
+    // A subject the schedule does not list: run the same job for it.
+    return createJobMessage(spec, { rule: schedule.name, trigger: { type: 'manual', requestedAt: at.toISOString() }, at, timezone: schedule.timezone, partnerId, defaultWindow: schedule.window ?? 'previous-week', defaultScope: 'entry', subjectId: values.subject });
+  }
+  const scope: Scope = spec.scope ?? (values.subject ? 'entry' : 'partner');
+  if (scope !== 'partner' && !values.subject && !spec.subject) throw new UsageError(`rule '${name}' job '${spec.name}' runs per ${scope}: give its id with --subject (e.g. --subject 1_demo)`);
+  return createJobMessage(spec, {
+    rule: rule!.name,
+    trigger: { type: 'manual', requestedAt: at.toISOString() },
+    at,
+    timezone: config.kaltura.timezone,
+    partnerId,
+    defaultWindow: { lastDays: 30 },
+    defaultScope: scope,
+    notification: { object: { id: values.subject ?? String(partnerId) } },
+    ...(values.subject ? { subjectId: values.subject } : {}),
+  });
+}
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'run one export now (a configured job, or an ad-hoc report), with progress',
+  help: HELP,
+  async run(args, io) {
+    const { values, positionals, help } = parseCommandArgs('export', args, options, { max: 1, names: 'NAME' });
+    if (help) return io.out(this.help), EXIT_OK;
+    const at = parseInstant('at', values.at, new Date());
+    const name = positionals[0];
+    const adHoc = values['report-type'] !== undefined;
+    if (!name && !adHoc) throw new UsageError('give a rule or schedule NAME, or --report-type for an ad-hoc export');
+    if (name && adHoc) throw new UsageError('give either NAME or --report-type, not both');
+    if (!adHoc) for (const flag of ['from', 'to', 'window', 'filter', 'order', 'name', 'scope', 'timezone'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} is for ad-hoc exports (with --report-type)`);
+
+    const { config } = await loadConfiguration(io.env, io.cwd);
+    const kaltura = await connectKaltura(io.env);
+    try {
+      const partnerId = kaltura.api.partnerId;
+      let message: JobMessage;
+      if (name) message = configuredExport(config, name, values, at, partnerId);
+      else {
+        const reportType = values['report-type']!;
+        if (!/^\d+$/.test(reportType)) throw new UsageError(`--report-type must be a numeric report type such as 1 (got '${reportType}')`);
+        const timezone = values.timezone ?? config.kaltura.timezone;
+        if (!isValidTimeZone(timezone)) throw new UsageError(`--timezone must be an IANA timezone such as Europe/Paris (got '${timezone}')`);
+        const scopeParsed = values.scope === undefined ? undefined : ScopeSchema.safeParse(values.scope);
+        if (scopeParsed && !scopeParsed.success) throw new UsageError(`--scope must be one of entry, category, virtual-event, user, partner (got '${values.scope}')`);
+        const jobName = values.name ?? `report-${reportType}`;
+        if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(jobName)) throw new UsageError('--name must be lowercase letters, digits and dashes');
+        const source: ExportSource = { type: 'table', reportType: Number(reportType), filter: parseFilters(values.filter), ...(values.order ? { order: values.order } : {}) };
+        if ((values.from === undefined) !== (values.to === undefined)) throw new UsageError('--from and --to go together');
+        if (values.from !== undefined && values.window !== undefined) throw new UsageError('give either --from/--to or --window');
+        if (values.from === undefined && values.window === undefined) throw new UsageError('an ad-hoc export needs a window: --from DATE --to DATE, or --window previous-week');
+        const base = adHocExportMessage({
+          source,
+          window: values.window ? parseWindow(values.window) : 'previous-day',
+          timezone,
+          partnerId,
+          at,
+          name: jobName,
+          ...(scopeParsed?.success ? { scope: scopeParsed.data } : {}),
+          ...(values.subject ? { subjectId: values.subject } : {}),
+        });
+        if (values.from !== undefined) {
+          const fromMs = parseBoundary('from', values.from, timezone);
+          const toMs = parseBoundary('to', values.to!, timezone);
+          if (toMs <= fromMs) throw new UsageError('--to must be after --from');
+          const fmt = (ms: number, v: string) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? v : new Date(ms).toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z'));
+          const label = `${fmt(fromMs, values.from)}_${fmt(toMs, values.to!)}`;
+          const window = { from: Math.floor(fromMs / 1000), to: Math.floor(toMs / 1000), timezone, label };
+          message = { ...base, window, jobId: deterministicJobId(AD_HOC_RULE, jobName, base.subject.id, label) };
+        } else message = base;
+        const checked = JobMessageSchema.safeParse(message);
+        if (!checked.success) throw new UsageError(formatIssues('export', checked.error.issues).join('; '));
+      }
+
+      const { store, where } = await openBlobStore(io.env, dataDirOf(io.env, io.cwd));
+      const { runExportNow } = await import('../../shared/exports/run-export.js');
+      const label = `${message.rule}/${message.spec.name}/${message.subject.id} ${message.window.label}`;
+      const progress = createProgressReporter(io.stderr, label, { quiet: Boolean(values.quiet) });
+      if (!values.quiet && !values.json) io.err(`exporting ${label}${kaltura.simulator ? ' (built-in simulator)' : ''}`);
+      let result;
+      try {
+        result = await runExportNow({ api: kaltura.api, blobStore: store, prefix: config.output.prefix, message, onProgress: (p) => progress.update(p) });
+      } finally {
+        progress.done();
+      }
+      const whereShown = displayPath(where, io.cwd);
+      if (values.json) {
+        io.out(JSON.stringify({ ok: true, jobId: message.jobId, key: result.dataKey, manifestKey: result.manifestKey, location: whereShown, rows: result.manifest.rows, bytes: result.manifest.bytes, sha256: result.manifest.sha256, window: message.window }));
+      } else {
+        io.out(`wrote ${whereShown}${result.dataKey} (${result.manifest.rows.toLocaleString('en-US')} rows, ${formatBytes(result.manifest.bytes)}, sha256 ${result.manifest.sha256.slice(0, 12)}…)`);
+        io.out(`manifest ${whereShown}${result.manifestKey}`);
+      }
+      return EXIT_OK;
+    } finally {
+      await kaltura.close();
+    }
+  },
+};

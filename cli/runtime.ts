@@ -1,0 +1,176 @@
+/**
+ * What every command shares: where the configuration, DATA_DIR and the package live; a Kaltura API
+ * (the configured account, or the built-in simulator when KALTURA_SERVICE_URL is unset); the blob
+ * store (DATA_DIR/bucket, or S3 when BUCKET_NAME is set).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BlobStore } from '../shared/ports/blob-store.js';
+import type { KalturaApi } from '../shared/kaltura/kaltura-api.js';
+import type { Logger } from '../shared/logging/logger.js';
+import { loadConfigFile } from '../shared/config/load-config.js';
+import type { ReportingConfig } from '../shared/config/schema.js';
+
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const EXAMPLE_CONFIG = join(PACKAGE_ROOT, 'config', 'reporting.example.yaml');
+
+export interface Io {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  out(line: string): void;
+  err(line: string): void;
+  /** Raw stderr writes (progress bars). */
+  readonly stderr: NodeJS.WriteStream;
+  readonly stdout: NodeJS.WriteStream;
+}
+
+export function processIo(): Io {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+    stderr: process.stderr,
+    stdout: process.stdout,
+  };
+}
+
+export function configPath(env: NodeJS.ProcessEnv, cwd: string, file?: string): string {
+  const chosen = file ?? (env.REPORTING_CONFIG || undefined);
+  return chosen ? resolve(cwd, chosen) : EXAMPLE_CONFIG;
+}
+
+/** Relative to the current directory when inside it (messages read better), else absolute. */
+export function displayPath(path: string, cwd: string): string {
+  return path.startsWith(cwd + '/') ? path.slice(cwd.length + 1) : path;
+}
+
+export async function loadConfiguration(env: NodeJS.ProcessEnv, cwd: string, file?: string): Promise<{ config: ReportingConfig; path: string }> {
+  const path = configPath(env, cwd, file);
+  const config = await loadConfigFile(displayPath(path, cwd));
+  return { config, path };
+}
+
+export function dataDirOf(env: NodeJS.ProcessEnv, cwd: string): string {
+  return resolve(cwd, env.DATA_DIR || '.data');
+}
+
+export function isSimulated(env: NodeJS.ProcessEnv): boolean {
+  return !env.KALTURA_SERVICE_URL;
+}
+
+/** Simulator knobs for demos and tests (not part of the product contract). */
+export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv): Record<string, number> {
+  const num = (name: string) => {
+    const v = env[name];
+    return v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined;
+  };
+  const out: Record<string, number> = {};
+  const port = num('SIMULATOR_PORT');
+  if (port !== undefined) out.port = port;
+  const big = num('SIMULATOR_BIG_ROWS');
+  if (big !== undefined) out.bigRowCount = big;
+  const ms = num('SIMULATOR_MICROSERVICE_MS');
+  if (ms !== undefined) out.microserviceJobMs = ms;
+  const partner = num('KALTURA_PARTNER_ID');
+  if (partner !== undefined) out.partnerId = partner;
+  return out;
+}
+
+export interface KalturaConnection {
+  readonly api: KalturaApi;
+  /** Set when the built-in simulator was started for this process. */
+  readonly simulator?: { readonly serviceUrl: string; readonly reportsUrl: string; readonly partnerId: number; readonly adminSecret: string };
+  /** Secrets accepted on webhooks: KALTURA_WEBHOOK_SECRETS, else the admin secret. */
+  readonly webhookSecrets: ReadonlyArray<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The configured Kaltura account, or (KALTURA_SERVICE_URL unset) a built-in simulator started in
+ * this process. `SIMULATOR_PAGE_DELAY_MS` slows every report.getTable page (to watch progress, or to
+ * stop the stack with an export in flight).
+ */
+export async function connectKaltura(env: NodeJS.ProcessEnv, logger?: Logger): Promise<KalturaConnection> {
+  const { createKalturaClient, kalturaClientOptionsFromEnv } = await import('../shared/kaltura/kaltura-client.js');
+  const webhookSecretsFromEnv = (env.KALTURA_WEBHOOK_SECRETS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!isSimulated(env)) {
+    const options = kalturaClientOptionsFromEnv(env, logger);
+    const client = createKalturaClient(options);
+    const webhookSecrets = webhookSecretsFromEnv.length > 0 ? webhookSecretsFromEnv : options.adminSecret ? [options.adminSecret] : [];
+    return { api: client, webhookSecrets, close: () => client.close() };
+  }
+  const { startSimulator } = await import('../simulator/index.js');
+  const simulator = await startSimulator(simulatorOptionsFromEnv(env));
+  const pageDelay = Number(env.SIMULATOR_PAGE_DELAY_MS ?? 0);
+  if (pageDelay > 0) simulator.injectFault({ kind: 'delay', ms: pageDelay, times: 1_000_000_000, match: { service: 'report', action: 'getTable' } });
+  const client = createKalturaClient({
+    serviceUrl: simulator.serviceUrl,
+    reportsUrl: simulator.reportsUrl,
+    partnerId: simulator.partnerId,
+    adminSecret: simulator.adminSecret,
+    ...(logger ? { logger } : {}),
+  });
+  const webhookSecrets = webhookSecretsFromEnv.length > 0 ? webhookSecretsFromEnv : [simulator.adminSecret];
+  return {
+    api: client,
+    simulator: { serviceUrl: simulator.serviceUrl, reportsUrl: simulator.reportsUrl, partnerId: simulator.partnerId, adminSecret: simulator.adminSecret },
+    webhookSecrets,
+    close: async () => {
+      await client.close();
+      await simulator.close();
+    },
+  };
+}
+
+/** DATA_DIR/bucket, or the S3 bucket named by BUCKET_NAME (credentials from the usual AWS chain). */
+export async function openBlobStore(env: NodeJS.ProcessEnv, dataDir: string): Promise<{ store: BlobStore; where: string }> {
+  if (env.BUCKET_NAME) {
+    const { createS3BlobStore } = await import('../shared/storage/s3-blob-store.js');
+    return { store: createS3BlobStore({ bucket: env.BUCKET_NAME }), where: `s3://${env.BUCKET_NAME}/` };
+  }
+  const { createFileBlobStore } = await import('../shared/storage/file-blob-store.js');
+  const root = join(dataDir, 'bucket');
+  return { store: createFileBlobStore({ root }), where: root + '/' };
+}
+
+/** What a running `kreports start` writes to DATA_DIR/local-stack.json (also its lock). */
+export interface LocalStackInfo {
+  readonly pid: number;
+  readonly webhookUrl: string;
+  readonly healthUrl: string;
+  readonly partnerId: number;
+  readonly startedAt: string;
+}
+
+export function localStackInfoPath(dataDir: string): string {
+  return join(dataDir, 'local-stack.json');
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The running local stack of this DATA_DIR, if any. */
+export function readLocalStackInfo(dataDir: string): LocalStackInfo | undefined {
+  const path = localStackInfoPath(dataDir);
+  if (!existsSync(path)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(path, 'utf8')) as LocalStackInfo;
+    return typeof info.pid === 'number' && isProcessAlive(info.pid) ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
