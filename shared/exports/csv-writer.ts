@@ -116,7 +116,7 @@ export interface DownloadShape {
  * do not produce those for the special reports; WIRE_FACTS §2.2).
  */
 export async function* passThroughCsv(
-  source: AsyncIterable<Uint8Array | string>,
+  source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   progress: CsvProgress,
   shape: DownloadShape,
   options: { stripBom?: boolean; onChunk?: (p: Readonly<CsvProgress>) => void } = {},

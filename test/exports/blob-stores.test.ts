@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createS3BlobStore } from '../../shared/storage/s3-blob-store.js';
 import { createFileBlobStore } from '../../shared/storage/file-blob-store.js';
@@ -68,7 +69,7 @@ describe('S3 blob store (real @aws-sdk/client-s3 against s3rver on loopback)', (
     }, { step: 'initialize', name: 'countParts' });
     try {
       // Act
-      const result = await store.putStream('big/file.csv', chunks(data, 64 * 1024), { contentType: 'text/csv' });
+      const result = await store.putStream('big/file.csv', Readable.from(chunks(data, 64 * 1024)), { contentType: 'text/csv' });
       // Assess
       expect(parts.sort()).toEqual([1, 2, 3]);
       const stored = await s3.read('big/file.csv');
@@ -140,7 +141,7 @@ describe('file blob store (DATA_DIR/bucket)', () => {
     // Prepare
     const store = createFileBlobStore({ root });
     // Act
-    const result = await store.putStream('reports/rule/job/1_abc/w.csv', [Buffer.from('h\r\n'), 'v\r\n'], { contentType: 'text/csv' });
+    const result = await store.putStream('reports/rule/job/1_abc/w.csv', Readable.from([Buffer.from('h\r\n'), Buffer.from('v\r\n')]), { contentType: 'text/csv' });
     // Assess
     const text = await readFile(join(root, 'reports', 'rule', 'job', '1_abc', 'w.csv'), 'utf8');
     expect(text).toBe('h\r\nv\r\n');
