@@ -8,7 +8,7 @@ import type { Logger } from '../logging/logger.js';
 import { KalturaApiError, KalturaResponseError, stripKs } from './errors.js';
 import { encodeCall, encodeMultirequest } from './form-encoding.js';
 import type { SessionManager } from './session.js';
-import { header, readText, type StreamResponse, type Transport } from './transport.js';
+import { header, readText, xKalturaErrorCode, type StreamResponse, type Transport } from './transport.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } as const;
 
@@ -68,6 +68,8 @@ export class ApiCaller {
     const body = encodeCall(ks ? { ...params, ks } : params);
     return this.transport.withRetries(call, async () => {
       const res = await this.transport.text({ url: this.actionUrl(service, action), method: 'POST', headers: FORM, body, call });
+      const died = res.text.trim() === '' ? xKalturaErrorCode(res.headers) : undefined;
+      if (died) throw this.apiError({ code: died, message: 'the server ended the request without a body' }, call);
       const value = parseJson(res.text, call);
       if (isApiException(value)) throw this.apiError(value, call);
       return value;
@@ -146,6 +148,11 @@ export class ApiCaller {
       this.transport.withRetries(call, async () => {
         const res = await this.transport.stream({ url: this.actionUrl(service, action), method: 'POST', headers: FORM, body: encodeCall({ ...params, ks }), call });
         const type = header(res.headers, 'content-type') ?? '';
+        const died = xKalturaErrorCode(res.headers);
+        if (died && !/json/i.test(type)) {
+          res.body.resume();
+          throw this.apiError({ code: died, message: 'the server ended the request without a file' }, call);
+        }
         if (/json/i.test(type)) {
           const text = await readText(res.body, 1_000_000);
           const value = parseJson(text, call);

@@ -17,7 +17,7 @@ import { graphsParams, MAX_TABLE_ROWS, reportParams, tableParams, totalParams } 
 import { ReportsMicroservice } from './reports-microservice.js';
 import { SessionManager, type HashType } from './session.js';
 import { pageTable } from './table-pager.js';
-import { Transport } from './transport.js';
+import { Transport, xKalturaErrorCode } from './transport.js';
 
 export interface KalturaClientOptions {
   serviceUrl: string;
@@ -161,7 +161,16 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
 
     async downloadCsvUrl(url) {
       const call = `download ${describeUrl(url)}`;
-      return transport.withRetries('report.serve', async () => toCsvDownload(await transport.stream({ url, method: 'GET', call: 'report.serve' }), call));
+      return transport.withRetries('report.serve', async () => {
+        const res = await transport.stream({ url, method: 'GET', call: 'report.serve' });
+        const died = xKalturaErrorCode(res.headers);
+        if (died) {
+          res.body.resume();
+          // Usually the URL's own KS expired (24 h) or the file is gone: ask for a new URL.
+          throw new KalturaApiError({ code: died, message: `CSV download refused (${describeUrl(url)}); request a new URL with getUrlForReportAsCsv`, call: 'report.serve', knownSecrets: caller.known() });
+        }
+        return toCsvDownload(res, call);
+      });
     },
 
     async getCsvFromStringParams(request) {

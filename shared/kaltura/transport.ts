@@ -219,3 +219,13 @@ export async function readText(body: Readable, limit: number): Promise<string> {
   }
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/**
+ * `X-Kaltura: error-<CODE>` marks answers that ended via dieError (no JSON body), e.g. report.serve
+ * with an expired download KS (`ACCESS_CONTROL_RESTRICTED`). Returns the code, if any.
+ */
+export function xKalturaErrorCode(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const value = header(headers, 'x-kaltura');
+  const m = value ? /^error-([A-Z0-9_ ]+)/i.exec(value) : null;
+  return m ? m[1] : undefined;
+}

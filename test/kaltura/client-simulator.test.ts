@@ -365,3 +365,14 @@ describe('row limit', () => {
     }
   });
 });
+
+describe('refused downloads', () => {
+  it('turns an X-Kaltura error on report.serve (URL KS no longer valid) into a permanent KalturaApiError', async () => {
+    const url = await client.getUrlForReportAsCsv({ reportType: 1, filter: JUNE_2025, reportTitle: 't', tableHeaders: ['a'] });
+    const forged = url.replace(/\/ks\/[^/]+\//, '/ks/djJ8bm90LWEtdmFsaWQta3MtYXQtYWxsLXJlYWxseQ==/');
+    const error = await client.downloadCsvUrl(forged).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KalturaApiError);
+    expect(error).toMatchObject({ code: 'ACCESS_CONTROL_RESTRICTED', retryable: false });
+    expect((error as Error).message).not.toContain('djJ8bm90');
+  });
+});
