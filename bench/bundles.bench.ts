@@ -1,0 +1,222 @@
+/**
+ * Lambda bundles: size and cold-start module initialisation of each function, bundled with esbuild
+ * exactly as the CDK stack bundles it (infra/bundling.ts), against an empty handler bundled the same
+ * way, in the same run.
+ *
+ * Initialisation is measured in a fresh Node process per sample (what a Lambda cold start pays):
+ * the time from spawning `node` to its exit after importing the bundle, with the environment the
+ * stack sets (dummy values) and the bundled configuration beside it. The import alone is reported
+ * too. Median of 7 samples (3 with --quick), bundles interleaved so machine noise hits all alike.
+ * Targets: receiver <= 2x the empty handler, every other function <= 3x.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { BUNDLED_CONFIG_FILE, ESBUILD_OPTIONS, ESM_OUTPUT_FILE } from '../infra/bundling.js';
+import { loadConfigFile } from '../shared/config/load-config.js';
+import type { BenchResult, BenchTarget } from './types.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const FUNCTIONS = [
+  { name: 'receiver', maxRatio: 2 },
+  { name: 'check-worker', maxRatio: 3 },
+  { name: 'live-health-worker', maxRatio: 3 },
+  { name: 'export-worker', maxRatio: 3 },
+  { name: 'microservice-worker', maxRatio: 3 },
+  { name: 'scheduler', maxRatio: 3 },
+] as const;
+
+/** The environment the stack gives every function (names and URLs only), with dummy values. */
+function lambdaEnvironment(configPath: string): NodeJS.ProcessEnv {
+  const queue = (name: string) => `https://sqs.eu-west-1.amazonaws.com/111122223333/${name}`;
+  return {
+    PATH: process.env.PATH,
+    LANG: 'C.UTF-8',
+    TZ: 'UTC',
+    AWS_REGION: 'eu-west-1',
+    AWS_DEFAULT_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_LAMBDA_FUNCTION_NAME: 'bench',
+    LOG_LEVEL: 'info',
+    REPORTING_CONFIG_PATH: configPath,
+    CHECK_QUEUE_URL: queue('check'),
+    EXPORT_QUEUE_URL: queue('export'),
+    MICROSERVICE_QUEUE_URL: queue('microservice'),
+    LIVE_HEALTH_QUEUE_URL: queue('live-health'),
+    CHECK_DLQ_URL: queue('check-dlq'),
+    EXPORT_DLQ_URL: queue('export-dlq'),
+    MICROSERVICE_DLQ_URL: queue('microservice-dlq'),
+    LIVE_HEALTH_DLQ_URL: queue('live-health-dlq'),
+    BUCKET_NAME: 'bench-bucket',
+    STATE_TABLE_NAME: 'bench-state',
+    OPERATOR_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:bench-operator',
+    KALTURA_SERVICE_URL: 'https://www.kaltura.com/api_v3',
+    KALTURA_PARTNER_ID: '4242',
+    KALTURA_CREDENTIALS_SECRET: 'bench/kaltura-credentials',
+    WEBHOOK_SECRETS_SECRET: 'bench/webhook-secrets',
+  };
+}
+
+interface Bundle {
+  readonly name: string;
+  readonly dir: string;
+  readonly bytes: number;
+}
+
+async function bundle(name: string, entry: string, outRoot: string, configJson: string): Promise<Bundle> {
+  const dir = join(outRoot, name);
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, ESM_OUTPUT_FILE);
+  await build({
+    ...ESBUILD_OPTIONS,
+    mainFields: [...ESBUILD_OPTIONS.mainFields],
+    external: [...ESBUILD_OPTIONS.external],
+    banner: { ...ESBUILD_OPTIONS.banner },
+    entryPoints: [entry],
+    outfile,
+    absWorkingDir: root,
+    logLevel: 'silent',
+  });
+  // As the stack's afterBundling hook does.
+  writeFileSync(join(dir, BUNDLED_CONFIG_FILE), configJson);
+  return { name, dir, bytes: statSync(outfile).size };
+}
+
+interface Sample {
+  readonly processMs: number;
+  readonly importMs: number;
+}
+
+/** One cold start: spawn node, import the bundle, exit. */
+function coldStart(b: Bundle): Promise<Sample> {
+  const url = pathToFileURL(join(b.dir, ESM_OUTPUT_FILE)).href;
+  const script = [
+    'const t0 = performance.now();',
+    `const m = await import(${JSON.stringify(url)});`,
+    'const t1 = performance.now();',
+    "if (typeof m.handler !== 'function') throw new Error('no exported handler');",
+    'process.stdout.write(JSON.stringify({ importMs: t1 - t0 }));',
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: b.dir,
+      env: lambdaEnvironment(join(b.dir, BUNDLED_CONFIG_FILE)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const processMs = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) {
+        const reason = err.split('\n').find((l) => /Error|error/.test(l)) ?? err.split('\n')[0] ?? `exit ${code}`;
+        reject(new Error(`import failed: ${reason.trim().slice(0, 160)}`));
+        return;
+      }
+      try {
+        const { importMs } = JSON.parse(out) as { importMs: number };
+        resolve({ processMs, importMs });
+      } catch {
+        reject(new Error(`unexpected output: ${out.slice(0, 120)}`));
+      }
+    });
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
+  const samples = options.quick ? 3 : 7;
+  const outRoot = mkdtempSync(join(tmpdir(), 'kreports-bundles-'));
+  try {
+    const configFile = process.env.REPORTING_CONFIG || join(root, 'config', 'reporting.example.yaml');
+    const configJson = JSON.stringify(await loadConfigFile(configFile), null, 2) + '\n';
+
+    const emptyEntry = join(outRoot, 'empty-handler.ts');
+    writeFileSync(emptyEntry, 'export const handler = async (): Promise<{ statusCode: number }> => ({ statusCode: 200 });\n');
+    const empty = await bundle('empty-handler', emptyEntry, outRoot, configJson);
+
+    // BUNDLES_BENCH_FUNCTIONS_DIR: measure other entry points (e.g. experiments) the same way.
+    const functionsDir = process.env.BUNDLES_BENCH_FUNCTIONS_DIR || join(root, 'functions');
+    const bundles: Bundle[] = [];
+    const problems = new Map<string, string>();
+    for (const f of FUNCTIONS) {
+      const entry = join(functionsDir, f.name, 'index.ts');
+      if (!existsSync(entry)) {
+        problems.set(f.name, 'missing');
+        continue;
+      }
+      try {
+        bundles.push(await bundle(f.name, entry, outRoot, configJson));
+      } catch (error) {
+        problems.set(f.name, `bundle failed: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+
+    // Warm the file cache once, then interleave: each round measures every bundle once.
+    const measured = [empty, ...bundles];
+    const results = new Map<string, Sample[]>(measured.map((b) => [b.name, []]));
+    for (const b of measured) await coldStart(b).catch(() => undefined);
+    for (let round = 0; round < samples; round++) {
+      for (const b of measured) {
+        if (problems.has(b.name)) continue;
+        try {
+          results.get(b.name)!.push(await coldStart(b));
+        } catch (error) {
+          problems.set(b.name, (error as Error).message);
+        }
+      }
+    }
+    const emptySamples = results.get(empty.name)!;
+    if (emptySamples.length === 0) throw new Error(`the empty handler bundle does not start: ${problems.get(empty.name) ?? 'unknown'}`);
+    const emptyProcess = median(emptySamples.map((s) => s.processMs));
+    const emptyImport = median(emptySamples.map((s) => s.importMs));
+
+    const rows: Array<Record<string, string | number>> = [
+      { function: 'empty handler (baseline)', bundle: kb(empty.bytes), 'cold start': ms(emptyProcess), import: ms(emptyImport), ratio: '1.00x', status: 'ok' },
+    ];
+    const targets: BenchTarget[] = [];
+    for (const f of FUNCTIONS) {
+      const b = bundles.find((x) => x.name === f.name);
+      const problem = problems.get(f.name);
+      const target = `${f.name} cold start <= ${f.maxRatio}x the empty handler`;
+      if (!b || problem) {
+        rows.push({ function: f.name, bundle: b ? kb(b.bytes) : '-', 'cold start': '-', import: '-', ratio: '-', status: problem ?? 'missing' });
+        targets.push({ target, measured: problem ?? 'missing', pass: false });
+        continue;
+      }
+      const s = results.get(f.name)!;
+      const processMs = median(s.map((x) => x.processMs));
+      const importMs = median(s.map((x) => x.importMs));
+      const ratio = processMs / emptyProcess;
+      rows.push({ function: f.name, bundle: kb(b.bytes), 'cold start': ms(processMs), import: ms(importMs), ratio: `${ratio.toFixed(2)}x`, status: 'ok' });
+      targets.push({ target, measured: `${ratio.toFixed(2)}x (${ms(processMs)} vs ${ms(emptyProcess)}; import ${ms(importMs)}, ${kb(b.bytes)})`, pass: ratio <= f.maxRatio });
+    }
+    return [
+      {
+        title: `Lambda bundles: size and cold-start initialisation in a fresh Node ${process.versions.node} process (median of ${samples}, esbuild ${ESBUILD_OPTIONS.format}/${ESBUILD_OPTIONS.target}, minified, as the CDK stack bundles)`,
+        rows,
+        targets,
+      },
+    ];
+  } finally {
+    rmSync(outRoot, { recursive: true, force: true });
+  }
+}
