@@ -13,7 +13,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JOB_KINDS, type JobKind } from '../shared/jobs/job-message.js';
-import { createLogger, type Logger } from '../shared/logging/logger.js';
+import type { Logger } from '../shared/logging/logger.js';
+import { createLocalLogger } from './local-logger.js';
 import { processJobBatch } from '../shared/queues/job-batch-processor.js';
 import type { ReportingConfig } from '../shared/config/schema.js';
 import { LocalJobQueue, type BatchConsumer } from './local-job-queue.js';
@@ -57,7 +58,7 @@ function portFrom(env: NodeJS.ProcessEnv): number {
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { env, cwd } = options;
-  const logger = options.logger ?? createLogger({ service: 'kreports-local', write: (line) => process.stderr.write(line + '\n') });
+  const logger = options.logger ?? createLocalLogger(env);
   const dataDir = dataDirOf(env, cwd);
   const port = portFrom(env);
   const { config, path: configFile } = await loadConfiguration(env, cwd);

@@ -7,7 +7,7 @@ import type { Command } from './types.js';
 import { JOB_KINDS, type JobKind } from '../../shared/jobs/job-message.js';
 import { LocalDeadLetterSink } from '../../local/local-dead-letter-sink.js';
 import { LocalJobQueue } from '../../local/local-job-queue.js';
-import { createLogger } from '../../shared/logging/logger.js';
+import { createLocalLogger } from '../../local/local-logger.js';
 
 const options = {
   list: { type: 'boolean' },
@@ -83,7 +83,7 @@ export const replayCommand: Command = {
       return EXIT_OK;
     }
 
-    const logger = createLogger({ service: 'kreports', level: 'warn', write: (line) => process.stderr.write(line + '\n') });
+    const logger = createLocalLogger(io.env, 'kreports', 'warn');
     const queue = new LocalJobQueue({ dataDir, deadLetters: sink, logger });
 
     if (values.notification !== undefined) {
