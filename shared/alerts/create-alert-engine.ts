@@ -9,13 +9,14 @@ import type { ReportingConfig, SecretRef, Destination } from '../config/schema.j
 import type { JobMessage } from '../jobs/job-message.js';
 import type { KalturaApi } from '../kaltura/kaltura-api.js';
 import type { StateStore } from '../ports/state-store.js';
-import type { Logger } from '../logging/logger.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { join } from 'node:path';
 import { ReportingError } from '../errors/base-error.js';
 import { resolveSecret as defaultResolveSecret } from '../secrets/resolve-secret.js';
 import { PermanentJobError, type JobHandler } from '../queues/job-batch-processor.js';
 import { buildAlertMessage, type AlertMessage, type AlertSeverity, type Observation } from './alert-message.js';
 import { evaluateAlert, type DeliveryOutcome, type EvaluateAlertResult } from './alert-state.js';
-import type { OperatorNotifier } from './operator-notifier.js';
+import { createLogOperatorNotifier, type OperatorNotifier } from './operator-notifier.js';
 import { parseDurationMs } from './duration.js';
 import { DestinationError, type AlertDestination, type Sleep } from './destinations/destination.js';
 import { createSlackDestination } from './destinations/slack.js';
@@ -30,10 +31,13 @@ import { watchLiveStream, type LiveHealthMessage } from '../live-health/watch-li
 export interface AlertEngineDeps {
   readonly config: ReportingConfig;
   readonly stateStore: StateStore;
-  readonly operator: OperatorNotifier;
+  /** Default: an error log line (plus `DATA_DIR/operator.jsonl` when `dataDir` is given). */
+  readonly operator?: OperatorNotifier;
   readonly logger?: Logger;
-  /** The `local` destination's file, e.g. `${DATA_DIR}/alerts.jsonl`. */
+  /** The `local` destination's file; default `${dataDir}/alerts.jsonl` when `dataDir` is given. */
   readonly localAlertsPath?: string;
+  /** The local runtime's DATA_DIR: alerts in `alerts.jsonl`, operator problems in `operator.jsonl`. */
+  readonly dataDir?: string;
   /** An ADMIN KS for the Kaltura Messaging destination. */
   readonly getKs?: () => Promise<string>;
   readonly resolveSecret?: (ref: SecretRef) => Promise<string>;
@@ -74,6 +78,10 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
   const now = deps.now ?? (() => new Date());
   const secret = deps.resolveSecret ?? ((ref: SecretRef) => defaultResolveSecret(ref));
   const built = new Map<string, AlertDestination>();
+  const localAlertsPath = deps.localAlertsPath ?? (deps.dataDir ? join(deps.dataDir, 'alerts.jsonl') : undefined);
+  const operator =
+    deps.operator ??
+    createLogOperatorNotifier({ logger: deps.logger ?? createLogger({ service: 'alerts' }), ...(deps.dataDir ? { path: join(deps.dataDir, 'operator.jsonl') } : {}) });
 
   function build(name: string, config: Destination): AlertDestination {
     const timeout = deps.httpTimeoutMs ? { timeoutMs: deps.httpTimeoutMs } : {};
@@ -100,10 +108,10 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
       case 'sns':
         return createSnsDestination({ name, topicArn: config.topicArn, ...(deps.snsClient ? { client: deps.snsClient } : {}) });
       case 'local':
-        if (!deps.localAlertsPath) {
+        if (!localAlertsPath) {
           return { name, type: 'local', send: () => Promise.reject(new DestinationError(name, 'the local destination only works in the local runtime (npm start); use another destination in AWS.', { retryable: false })) };
         }
-        return createLocalDestination({ name, path: deps.localAlertsPath });
+        return createLocalDestination({ name, path: localAlertsPath });
     }
   }
 
@@ -146,7 +154,9 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
         logger?.error('alert destination failed permanently', { destination: name, reason });
         // Report once per breakage: only the evaluation that flips the destination to broken tells the operator.
         if (await setHealth(name, true, reason).catch(() => true)) {
-          await deps.operator.notify({ destination: name, type, reason, at: now().toISOString(), alert: { rule: message.rule, job: message.job, subjectId: message.subject.id, kind: message.kind } });
+          await operator
+            .notify({ destination: name, type, reason, at: now().toISOString(), alert: { rule: message.rule, job: message.job, subjectId: message.subject.id, kind: message.kind } })
+            .catch((notifyError: unknown) => logger?.error('could not notify the operator', { error: notifyError }));
         }
       } else {
         logger?.warn('alert destination failed temporarily', { destination: name, reason });

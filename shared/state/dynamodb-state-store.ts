@@ -4,11 +4,12 @@
  * `attribute_not_exists(pk)` for a first write, `version = :expected` after that. A lost race is
  * `ConditionalCheckFailedException`, answered as `false` so the caller re-reads and decides again.
  *
- * The SDK is imported lazily (first call), so a function that never touches state does not pay for
- * it at cold start. Values are stored as a JSON string attribute (`value`): small documents only.
+ * It speaks DynamoDB's JSON protocol through the small signed client in `shared/aws/` (no AWS SDK at
+ * cold start). Values are stored as a JSON string attribute (`value`): small documents only.
  */
 import type { StateStore, Versioned } from '../ports/state-store.js';
 import { ReportingError } from '../errors/base-error.js';
+import { createAwsJsonClient } from '../aws/aws-json-client.js';
 
 export class DynamoStateStoreError extends ReportingError {
   readonly retryable: boolean;
@@ -18,10 +19,8 @@ export class DynamoStateStoreError extends ReportingError {
   }
 }
 
-/** The part of `DynamoDBClient` we use (tests pass a fake). */
-export interface DynamoSender {
-  send(command: unknown): Promise<unknown>;
-}
+/** One DynamoDB JSON-protocol operation (`GetItem`, `PutItem`); tests pass a fake. */
+export type DynamoCall = (operation: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 export interface DynamoStateStoreOptions {
   readonly tableName: string;
@@ -29,36 +28,46 @@ export interface DynamoStateStoreOptions {
   readonly prefix?: string;
   /** Items expire this long after their last write (DynamoDB TTL). Default 90 days. */
   readonly ttlSeconds?: number;
-  /** Injected client; default a `DynamoDBClient` from the Lambda's environment. */
-  readonly client?: DynamoSender;
+  /** Default: the signed JSON client with the Lambda's credentials and region. */
+  readonly call?: DynamoCall;
   readonly now?: () => number;
 }
 
-type Commands = typeof import('@aws-sdk/client-dynamodb');
+type AttributeValue = { S?: string; N?: string };
+
+function errorCode(error: unknown): string {
+  const e = error as { code?: unknown; name?: unknown };
+  return typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'Error';
+}
 
 export function createDynamoStateStore(options: DynamoStateStoreOptions): StateStore {
   const prefix = options.prefix ?? 'state#';
   const ttlSeconds = options.ttlSeconds ?? 90 * 86_400;
   const now = options.now ?? Date.now;
-  let loaded: Promise<{ sdk: Commands; client: DynamoSender }> | undefined;
-  const load = () =>
-    (loaded ??= import('@aws-sdk/client-dynamodb').then((sdk) => ({ sdk, client: options.client ?? new sdk.DynamoDBClient({}) })));
+  let call = options.call;
+  const dynamo = (): DynamoCall => {
+    if (!call) {
+      const client = createAwsJsonClient({ service: 'dynamodb', targetPrefix: 'DynamoDB_20120810', jsonVersion: '1.0' });
+      call = (operation, input) => client.call(operation, input);
+    }
+    return call;
+  };
 
   const fail = (what: string, error: unknown): never => {
-    const name = (error as { name?: string })?.name ?? 'Error';
-    const permanent = ['ResourceNotFoundException', 'AccessDeniedException', 'ValidationException'].includes(name);
+    const code = errorCode(error);
+    const permanent = ['ResourceNotFoundException', 'AccessDeniedException', 'ValidationException', 'UnrecognizedClientException'].includes(code);
+    const retryable = !permanent && (error as { retryable?: boolean })?.retryable !== false;
     throw new DynamoStateStoreError(
-      `DynamoDB ${what} on table ${options.tableName} failed (${name})${permanent ? ': check STATE_TABLE_NAME and the function role' : '; retrying later'}.`,
-      { cause: error, retryable: !permanent },
+      `DynamoDB ${what} on table ${options.tableName} failed (${code})${retryable ? '; retrying later' : ': check STATE_TABLE_NAME and the function role'}.`,
+      { cause: error, retryable },
     );
   };
 
   return {
     async get<T>(key: string): Promise<Versioned<T> | undefined> {
-      const { sdk, client } = await load();
-      let out: { Item?: Record<string, { S?: string; N?: string }> };
+      let out: { Item?: Record<string, AttributeValue> };
       try {
-        out = (await client.send(new sdk.GetItemCommand({ TableName: options.tableName, Key: { pk: { S: prefix + key } }, ConsistentRead: true }))) as typeof out;
+        out = (await dynamo()('GetItem', { TableName: options.tableName, Key: { pk: { S: prefix + key } }, ConsistentRead: true })) as typeof out;
       } catch (error) {
         return fail('GetItem', error);
       }
@@ -68,11 +77,9 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
     },
 
     async put<T>(key: string, value: T, expectedVersion: number | undefined): Promise<boolean> {
-      const { sdk, client } = await load();
-      const nextVersion = (expectedVersion ?? 0) + 1;
       const item = {
         pk: { S: prefix + key },
-        version: { N: String(nextVersion) },
+        version: { N: String((expectedVersion ?? 0) + 1) },
         value: { S: JSON.stringify(value) },
         expiresAt: { N: String(Math.floor(now() / 1000) + ttlSeconds) },
       };
@@ -81,10 +88,10 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
           : { ConditionExpression: '#v = :expected', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } };
       try {
-        await client.send(new sdk.PutItemCommand({ TableName: options.tableName, Item: item, ...condition }));
+        await dynamo()('PutItem', { TableName: options.tableName, Item: item, ...condition });
         return true;
       } catch (error) {
-        if ((error as { name?: string })?.name === 'ConditionalCheckFailedException') return false;
+        if (errorCode(error) === 'ConditionalCheckFailedException') return false;
         return fail('PutItem', error);
       }
     },

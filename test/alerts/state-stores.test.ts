@@ -64,51 +64,48 @@ describe('file state store', () => {
 });
 
 describe('DynamoDB state store', () => {
+  /** DynamoDB's conditional-write semantics over a Map, answering like the JSON protocol client. */
   function fakeDynamo() {
     const items = new Map<string, Record<string, { S?: string; N?: string }>>();
     const commands: Array<{ name: string; input: Record<string, unknown> }> = [];
-    const client = {
-      async send(command: unknown) {
-        const { input } = command as { input: Record<string, unknown> };
-        const name = (command as object).constructor.name;
-        commands.push({ name, input });
-        const key = ((input.Key ?? input.Item) as { pk: { S: string } }).pk.S;
-        if (name === 'GetItemCommand') return { Item: items.get(key) };
-        const existing = items.get(key);
-        const expected = (input.ExpressionAttributeValues as Record<string, { N: string }> | undefined)?.[':expected']?.N;
-        const ok = input.ConditionExpression === 'attribute_not_exists(pk)' ? !existing : existing?.version?.N === expected;
-        if (!ok) throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
-        items.set(key, input.Item as Record<string, { S?: string; N?: string }>);
-        return {};
-      },
+    const call = async (name: string, input: Record<string, unknown>): Promise<Record<string, unknown>> => {
+      commands.push({ name, input });
+      const key = ((input.Key ?? input.Item) as { pk: { S: string } }).pk.S;
+      if (name === 'GetItem') return items.has(key) ? { Item: items.get(key) } : {};
+      const existing = items.get(key);
+      const expected = (input.ExpressionAttributeValues as Record<string, { N: string }> | undefined)?.[':expected']?.N;
+      const ok = input.ConditionExpression === 'attribute_not_exists(pk)' ? !existing : existing?.version?.N === expected;
+      if (!ok) throw Object.assign(new Error('The conditional request failed'), { code: 'ConditionalCheckFailedException', retryable: false });
+      items.set(key, input.Item as Record<string, { S?: string; N?: string }>);
+      return {};
     };
-    return { client, items, commands };
+    return { call, items, commands };
   }
 
   it('writes conditionally on the version and answers false when it lost', async () => {
     const fake = fakeDynamo();
-    const store = createDynamoStateStore({ tableName: 'state-table', client: fake.client, now: () => 1_800_000_000_000, ttlSeconds: 3600 });
+    const store = createDynamoStateStore({ tableName: 'state-table', call: fake.call, now: () => 1_800_000_000_000, ttlSeconds: 3600 });
     expect(await store.put('alert#x', { status: 'firing' }, undefined)).toBe(true);
     expect(await store.put('alert#x', { status: 'firing' }, undefined)).toBe(false);
     expect(await store.get('alert#x')).toEqual({ value: { status: 'firing' }, version: 1 });
     expect(await store.put('alert#x', { status: 'resolved' }, 1)).toBe(true);
     expect(await store.put('alert#x', { status: 'ok' }, 1)).toBe(false);
     expect(await store.get('alert#x')).toEqual({ value: { status: 'resolved' }, version: 2 });
-    const put = fake.commands.find((c) => c.name === 'PutItemCommand' && c.input.ConditionExpression !== 'attribute_not_exists(pk)')!;
+    const put = fake.commands.find((c) => c.name === 'PutItem' && c.input.ConditionExpression !== 'attribute_not_exists(pk)')!;
     expect(put.input).toMatchObject({ TableName: 'state-table', ConditionExpression: '#v = :expected', ExpressionAttributeNames: { '#v': 'version' } });
     expect((put.input.Item as Record<string, { N?: string; S?: string }>).expiresAt!.N).toBe(String(1_800_000_000 + 3600));
     expect((put.input.Item as Record<string, { S?: string }>).pk!.S).toBe('state#alert#x');
-    const get = fake.commands.find((c) => c.name === 'GetItemCommand')!;
+    const get = fake.commands.find((c) => c.name === 'GetItem')!;
     expect(get.input.ConsistentRead).toBe(true);
   });
 
   it('turns other DynamoDB failures into errors that say whether to retry', async () => {
     const store = createDynamoStateStore({
       tableName: 'missing-table',
-      client: { send: async () => Promise.reject(Object.assign(new Error('nope'), { name: 'ResourceNotFoundException' })) },
+      call: async () => Promise.reject(Object.assign(new Error('nope'), { code: 'ResourceNotFoundException', retryable: false })),
     });
     await expect(store.put('k', 1, undefined)).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('STATE_TABLE_NAME') });
-    const throttled = createDynamoStateStore({ tableName: 't', client: { send: async () => Promise.reject(Object.assign(new Error('slow'), { name: 'ProvisionedThroughputExceededException' })) } });
+    const throttled = createDynamoStateStore({ tableName: 't', call: async () => Promise.reject(Object.assign(new Error('slow'), { code: 'ProvisionedThroughputExceededException', retryable: true })) });
     await expect(throttled.get('k')).rejects.toMatchObject({ retryable: true });
   });
 });
