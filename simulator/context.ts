@@ -1,5 +1,8 @@
 /** Shared state and types of the simulator's action handlers. */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createKs, type KsFields, type KsInfo } from './ks.js';
 import type { Params } from './params.js';
 import type { SimulatorFault, SimulatorRequest } from './types.js';
@@ -19,8 +22,11 @@ export class FileResult {
   constructor(
     readonly contentType: string,
     readonly headers: Record<string, string>,
-    /** Produces the body; called twice (once to count bytes for Content-Length, once to send). */
-    readonly lines: () => Iterable<string>,
+    /**
+     * The body: a generator (called twice: once to count bytes for Content-Length, once to send)
+     * or a file already written to disk.
+     */
+    readonly body: (() => Iterable<string>) | { readonly path: string; readonly size: number },
     /** Downloads that the 'truncate-download' fault applies to. */
     readonly download: boolean,
   ) {}
@@ -59,7 +65,8 @@ export interface ActiveFault {
 
 export interface CsvFileSpec {
   readonly id: string;
-  readonly params: Params;
+  readonly path: string;
+  readonly size: number;
   readonly createdAt: number;
 }
 
@@ -85,7 +92,21 @@ export class SimState {
   readonly templates = new Map<number, Record<string, unknown>>();
   nextTemplateId = 30001;
 
+  private filesDir: string | undefined;
+
   constructor(readonly config: SimConfig) {}
+
+  /** Directory for getUrlForReportAsCsv files (like /content/reports/<pid>/), removed on close. */
+  reportsDir(): string {
+    this.filesDir ??= mkdtempSync(join(tmpdir(), 'kaltura-sim-reports-'));
+    return this.filesDir;
+  }
+
+  removeFiles(): void {
+    if (this.filesDir) rmSync(this.filesDir, { recursive: true, force: true });
+    this.filesDir = undefined;
+    this.csvFiles.clear();
+  }
 
   issueKs(fields: Omit<KsFields, 'partnerId'>): string {
     const ks = createKs(this.config.adminSecret, { ...fields, partnerId: this.config.partnerId });

@@ -2,6 +2,10 @@
  * CSV exports (WIRE_FACTS §2): report.getUrlForReportAsCsv (+ report.serve download) and
  * report.getCsvFromStringParams (raw CSV `file` action). Files are generated as they stream.
  */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type ActionDef, type CallContext, DieError, FileResult, randomHex } from './context.js';
 import { apiError, missingParam } from './errors.js';
 import type { Params } from './params.js';
@@ -14,6 +18,11 @@ const RULE = '"# ------------------------------------"\n';
 
 /** One cell as `myCsvWrapper` writes it: formula guard, quotes doubled, always quoted. */
 export function csvCell(value: string): string {
+  const first = value.charCodeAt(0);
+  // Fast path: no quotes, no leading space and not a formula character.
+  if (!/["'\s]/.test(value.slice(0, 1)) && first !== 43 && first !== 61 && first !== 45 && first !== 64 && first !== 44) {
+    return value.includes('"') ? `"${value.replace(/"/g, '""')}"` : `"${value}"`;
+  }
   const cleaned = value.replace(/['"]/g, '').trim();
   const guarded = /^[+=\-@,]/.test(cleaned) ? `'${cleaned}` : value;
   return `"${guarded.replace(/"/g, '""')}"`;
@@ -92,8 +101,35 @@ function required(params: Params, name: string): string {
   return value;
 }
 
+/** Writes the report file to disk as it is generated (constant memory), like myCsvReport does. */
+async function writeReportFile(path: string, lines: Iterable<string>): Promise<number> {
+  const out = createWriteStream(path);
+  let size = 0;
+  let pending = '';
+  try {
+    for (const chunk of lines) {
+      pending += chunk;
+      if (pending.length >= 65536) {
+        const buf = Buffer.from(pending, 'utf8');
+        pending = '';
+        size += buf.length;
+        if (!out.write(buf)) await once(out, 'drain');
+      }
+    }
+    const buf = Buffer.from(pending, 'utf8');
+    size += buf.length;
+    out.end(buf);
+    await once(out, 'finish');
+    return size;
+  } catch (error) {
+    out.destroy();
+    await rm(path, { force: true });
+    throw error;
+  }
+}
+
 const getUrlForReportAsCsv: ActionDef = {
-  handler: (ctx: CallContext) => {
+  handler: async (ctx: CallContext) => {
     const { params, state } = ctx;
     required(params, 'reportTitle');
     required(params, 'reportText');
@@ -106,7 +142,9 @@ const getUrlForReportAsCsv: ActionDef = {
     }
     const now = nowSeconds();
     const id = `${randomHex(7).slice(0, 13)}_${csvFileBucket(now)}`;
-    state.csvFiles.set(id, { id, params: structuredClone(params), createdAt: now });
+    const path = join(state.reportsDir(), id);
+    const size = await writeReportFile(path, reportCsvLines(structuredClone(params), state.config.bigRowCount));
+    state.csvFiles.set(id, { id, path, size, createdAt: now });
     const ks = state.issueKs({ type: 0, userId: '', validUntil: now + Math.min(state.config.ksMaxExpirySeconds, 86400), privileges: `download:${id}` });
     return `${ctx.origin}/api_v3/index.php/service/report/action/serve/ks/${ks}/id/${id}/report.csv`;
   },
@@ -129,8 +167,7 @@ const serve: ActionDef = {
     if (!allowed) throw new DieError('ACCESS_CONTROL_RESTRICTED', 'Access to this resource is restricted');
     const spec = state.csvFiles.get(id);
     if (!spec) throw new DieError('FILE_NOT_FOUND', 'File not found');
-    const bigRowCount = state.config.bigRowCount;
-    return new FileResult('text/csv', { 'Content-Disposition': 'attachment; filename="report.csv"' }, () => reportCsvLines(spec.params, bigRowCount), true);
+    return new FileResult('text/csv', { 'Content-Disposition': 'attachment; filename="report.csv"' }, { path: spec.path, size: spec.size }, true);
   },
 };
 

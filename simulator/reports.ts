@@ -10,7 +10,9 @@ import {
   isAverage,
   isBig,
   isQuiet,
+  metricOf,
   metricValue,
+  rowBase,
   type RowContext,
 } from './synthetic.js';
 import { bool, hash32, int, isRecord, mix, str, unit } from './util.js';
@@ -261,7 +263,8 @@ export function tableModel(q: ReportQuery & { readonly bigRowCount: number }): T
     }
     const out: string[] = [];
     for (const name of d.dims) out.push(dimensionValue(name, row));
-    for (const name of d.metrics) out.push(formatMetric(metricValue(name, row.seed, q.big ? 0.01 : 1)));
+    const base = rowBase(row.seed, q.big ? 0.01 : 1);
+    for (const name of d.metrics) out.push(formatMetric(metricOf(name, base)));
     return out;
   };
   return { header, rowCount: count, rowAt };

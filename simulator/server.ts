@@ -2,6 +2,7 @@
  * HTTP front of the simulator (node:http only): API v3 (`/api_v3/service/<svc>/action/<act>`,
  * multirequest, `report.serve` downloads) and the Reports Microservice (`/api/v1/report/*`).
  */
+import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ActionDef, type CallContext, DieError, FileResult, type SimState } from './context.js';
@@ -52,6 +53,18 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+  });
+}
+
+function waitDrain(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
   });
 }
 
@@ -122,7 +135,10 @@ export class SimServer {
     const server = this.server;
     if (!server) return Promise.resolve();
     return new Promise((resolve) => {
-      server.close(() => resolve());
+      server.close(() => {
+        this.state.removeFiles();
+        resolve();
+      });
       server.closeAllConnections();
     });
   }
@@ -291,14 +307,17 @@ export class SimServer {
     return ks;
   }
 
-  /** Streams a file result with an exact Content-Length (bytes counted in a first pass). */
+  /** Streams a file result with an exact Content-Length (generated bodies are counted in a first pass). */
   async sendFile(res: ServerResponse, file: FileResult, log: () => void): Promise<void> {
+    const source = file.body;
     let length = 0;
-    let n = 0;
-    for (const chunk of file.lines()) {
-      length += Buffer.byteLength(chunk);
-      if (++n % 2000 === 0) await new Promise((r) => setImmediate(r));
-    }
+    if (typeof source === 'function') {
+      let n = 0;
+      for (const chunk of source()) {
+        length += Buffer.byteLength(chunk);
+        if (++n % 2000 === 0) await new Promise((r) => setImmediate(r));
+      }
+    } else length = source.size;
     const truncate = file.download ? this.state.takeFault(['truncate-download'], () => true) : undefined;
     const limit = truncate ? Math.floor(length / 2) : Infinity;
     log();
@@ -312,20 +331,23 @@ export class SimServer {
       if (sent + buf.length > limit) buf = buf.subarray(0, Math.max(0, limit - sent));
       sent += buf.length;
       if (res.destroyed) return false;
-      if (!res.write(buf)) await new Promise<void>((r) => {
-        const done = (): void => {
-          res.off('drain', done);
-          res.off('close', done);
-          r();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
+      if (!res.write(buf)) await waitDrain(res);
       return !res.destroyed && sent < limit;
     };
-    for (const chunk of file.lines()) {
-      pending += chunk;
-      if (pending.length >= 65536 && !(await flush())) break;
+    if (typeof source === 'function') {
+      for (const chunk of source()) {
+        pending += chunk;
+        if (pending.length >= 65536 && !(await flush())) break;
+      }
+    } else {
+      for await (const chunk of createReadStream(source.path, { highWaterMark: 65536 })) {
+        let buf = chunk as Buffer;
+        if (sent + buf.length > limit) buf = buf.subarray(0, Math.max(0, limit - sent));
+        sent += buf.length;
+        if (res.destroyed) break;
+        if (!res.write(buf)) await waitDrain(res);
+        if (res.destroyed || sent >= limit) break;
+      }
     }
     if (sent < limit && !res.destroyed) await flush();
     if (truncate) {

@@ -57,16 +57,46 @@ export interface RowContext {
   readonly extra?: string;
 }
 
+const FRACTIONS = Array.from({ length: 10000 }, (_, i) => (i === 0 ? '' : '.' + String(i).padStart(4, '0').replace(/0+$/, '')));
+
+/** Up to 4 decimals, no trailing zeros (like PHP's float to string for these values); fast. */
 function fmt(value: number): string {
   if (Number.isInteger(value)) return String(value);
-  return String(Math.round(value * 10000) / 10000);
+  const negative = value < 0;
+  const scaled = Math.round(Math.abs(value) * 10000);
+  const whole = Math.floor(scaled / 10000);
+  const out = String(whole) + (FRACTIONS[scaled - whole * 10000] ?? '');
+  return negative && scaled !== 0 ? '-' + out : out;
 }
 
-/** Metric values of a row, from its seed. */
-export function metricValue(name: string, seed: number, scale = 1): number {
+/** Base figures of a row, computed once per row and shared by its metric columns. */
+export interface RowBase {
+  readonly seed: number;
+  readonly plays: number;
+  readonly loads: number;
+  readonly avgTime: number;
+}
+
+export function rowBase(seed: number, scale = 1): RowBase {
   const plays = Math.max(1, Math.round(intIn(seed, 1, 5, 5000) * scale));
   const loads = plays + intIn(seed, 2, 0, plays * 2);
   const avgTime = 0.5 + unit(seed, 3) * 20;
+  return { seed, plays, loads, avgTime };
+}
+
+const NAME_SALT = new Map<string, number>();
+function salt(name: string): number {
+  let h = NAME_SALT.get(name);
+  if (h === undefined) {
+    h = hash32(name);
+    NAME_SALT.set(name, h);
+  }
+  return h;
+}
+
+/** One metric of a row. */
+export function metricOf(name: string, base: RowBase): number {
+  const { seed, plays, loads, avgTime } = base;
   switch (name) {
     case 'count_plays':
       return plays;
@@ -99,14 +129,19 @@ export function metricValue(name: string, seed: number, scale = 1): number {
     case 'count_download':
     case 'count_share':
     case 'count_report':
-      return intIn(seed, hash32(name), 0, Math.max(1, Math.floor(plays / 20)));
+      return intIn(seed, salt(name), 0, Math.max(1, Math.floor(plays / 20)));
     case 'sum_view_period':
       return Math.round(plays * avgTime * 0.9 * 100) / 100;
     case 'avg_view_period_time':
       return Math.round(avgTime * 0.9 * 10000) / 10000;
     default:
-      return intIn(seed, hash32(name), 0, plays);
+      return intIn(seed, salt(name), 0, plays);
   }
+}
+
+/** Metric value from a seed (computes the row base; use rowBase + metricOf in loops). */
+export function metricValue(name: string, seed: number, scale = 1): number {
+  return metricOf(name, rowBase(seed, scale));
 }
 
 export function isAverage(name: string): boolean {
