@@ -72,12 +72,12 @@ export class LengthCheck extends Transform {
   }
 }
 
-export function toCsvDownload(res: StreamResponse, call: string): CsvDownload {
+export function toCsvDownload(res: StreamResponse, call: string, idleTimeoutMs = 0): CsvDownload {
   const lengthHeader = header(res.headers, 'content-length');
   const contentLength = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
   const check = new LengthCheck(contentLength, call);
   res.body.on('error', (error) => {
-    const mapped = toTransportError(error, call, false, 0);
+    const mapped = toTransportError(error, call, false, idleTimeoutMs);
     const truncated =
       mapped instanceof KalturaTransportError && mapped.details.kind !== 'timeout'
         ? new KalturaTransportError(`Kaltura ${call}: download interrupted after ${check.bytes} bytes; it will be retried`, { call, kind: 'truncated' }, { cause: error })

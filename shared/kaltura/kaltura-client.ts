@@ -169,7 +169,7 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
           // Usually the URL's own KS expired (24 h) or the file is gone: ask for a new URL.
           throw new KalturaApiError({ code: died, message: `CSV download refused (${describeUrl(url)}); request a new URL with getUrlForReportAsCsv`, call: 'report.serve', knownSecrets: caller.known() });
         }
-        return toCsvDownload(res, call);
+        return toCsvDownload(res, call, transport.options.timeoutMs);
       });
     },
 
@@ -182,7 +182,7 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
         ...(params ? { params } : {}),
         ...(request.excludedFields?.length ? { excludedFields: request.excludedFields.join(',') } : {}),
       });
-      return toCsvDownload(res, 'report.getCsvFromStringParams');
+      return toCsvDownload(res, 'report.getCsvFromStringParams', transport.options.timeoutMs);
     },
 
     async microserviceGenerate(request) {

@@ -102,7 +102,7 @@ export class ReportsMicroservice {
         const status = typeof value?.status === 'string' ? value.status : undefined;
         throw new KalturaResponseError(`Kaltura reports.serve answered JSON instead of the CSV${status ? ` (status ${status}: the job is not completed)` : ''}: ${this.strip(reasonOf(value ?? {}))}`, { retryable: status !== 'failed' });
       }
-      return toCsvDownload(res, call);
+      return toCsvDownload(res, call, this.transport.options.timeoutMs);
     });
   }
 }
