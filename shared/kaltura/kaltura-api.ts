@@ -145,6 +145,12 @@ export interface KalturaApi {
   listNotificationTemplates(request: { systemNameEqual?: string; partnerIdEqual?: number }): Promise<NotificationTemplate[]>;
   cloneNotificationTemplate(id: number, template: Record<string, unknown>): Promise<NotificationTemplate>;
   updateNotificationTemplateStatus(id: number, status: 'active' | 'disabled'): Promise<NotificationTemplate>;
+  /**
+   * The client's current KS (cached session; app token or admin secret, whichever is configured),
+   * for Kaltura services outside API v3 that take `Authorization: Bearer <KS>` (e.g. Messaging).
+   * Never log it. Optional so that test fakes need not implement it.
+   */
+  getKs?(options?: { privileges?: ReadonlyArray<string> }): Promise<string>;
   /** Entry metadata for alert messages (`baseEntry.get`); undefined when the entry does not exist. */
   getEntry(entryId: string): Promise<{ id: string; name?: string; status?: number } | undefined>;
 }

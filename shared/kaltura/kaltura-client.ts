@@ -238,6 +238,8 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
       return toTemplate(await caller.call(TEMPLATE_SERVICE, 'updateStatus', { id, status: status === 'active' ? 2 : 1 }));
     },
 
+    getKs: (opts) => session.get(opts?.privileges ?? []),
+
     async getEntry(entryId) {
       try {
         const value = (await caller.call('baseentry', 'get', { entryId })) as Record<string, unknown> | null;

@@ -140,3 +140,18 @@ describe('Reports Microservice HTTP statuses', () => {
     await expect(client.microserviceStatus('abc')).resolves.toEqual({ status: 'pending' });
   });
 });
+
+describe('getKs', () => {
+  it('hands out the cached session KS (for Bearer services) without starting a second session', async () => {
+    const env = await simulatorWithClient({}, { appToken: undefined });
+    try {
+      const ks = await env.client.getKs!();
+      await env.client.getTotal({ reportType: 1, filter: JUNE_2025 });
+      expect(ks).toMatch(/^djJ8/);
+      expect(await env.client.getKs!()).toBe(ks);
+      expect(countCalls(env.sim, 'session', 'start')).toBe(1);
+    } finally {
+      await env.close();
+    }
+  });
+});
