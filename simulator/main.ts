@@ -1,5 +1,5 @@
 /**
- * Starts the Kaltura simulator standalone: `npx tsx simulator/main.ts [--port N] [--host H]`.
+ * Starts the Kaltura simulator standalone: `npx tsx simulator/main.ts [--port N] [--host H]` (default port 8787; 0 = random).
  * Environment: SIMULATOR_PORT, SIMULATOR_HOST, SIMULATOR_BIG_ROWS, SIMULATOR_JOB_MS.
  */
 import { startSimulator } from './index.js';
@@ -9,7 +9,7 @@ function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const port = Number(flag('port') ?? process.env.SIMULATOR_PORT ?? 0);
+const port = Number(flag('port') ?? process.env.SIMULATOR_PORT ?? 8787);
 const host = flag('host') ?? process.env.SIMULATOR_HOST ?? '127.0.0.1';
 const bigRowCount = process.env.SIMULATOR_BIG_ROWS ? Number(process.env.SIMULATOR_BIG_ROWS) : undefined;
 const microserviceJobMs = process.env.SIMULATOR_JOB_MS ? Number(process.env.SIMULATOR_JOB_MS) : undefined;
