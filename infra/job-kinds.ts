@@ -21,6 +21,13 @@ export interface WorkerSettings {
   readonly maxReceiveCount: number;
   /** Alarm when the oldest message has waited this long. */
   readonly oldestMessageAlarm: Duration;
+  /**
+   * The worker re-enqueues its own job (with an SQS delay) to poll again. Lambda's recursive loop
+   * detection would stop such a chain after ~16 hops (a 4 h live watch polls hundreds of times), so
+   * these functions are marked as intentionally recursive; every chain ends by itself (stream ended,
+   * `maxDuration`, `maxWait`).
+   */
+  readonly repollsThroughQueue: boolean;
   readonly why: string;
 }
 
@@ -35,6 +42,7 @@ export const WORKERS: Readonly<Record<JobKind, WorkerSettings>> = {
     maxConcurrency: 5,
     maxReceiveCount: 5,
     oldestMessageAlarm: Duration.minutes(30),
+    repollsThroughQueue: false,
     why: 'one multirequest per check plus alert delivery (Slack 429 Retry-After included); small and frequent, batched',
   },
   'live-health': {
@@ -47,6 +55,7 @@ export const WORKERS: Readonly<Record<JobKind, WorkerSettings>> = {
     maxConcurrency: 5,
     maxReceiveCount: 5,
     oldestMessageAlarm: Duration.minutes(10),
+    repollsThroughQueue: true,
     why: 'beacon.list + liveReports polls every 10-30 s through SQS delays: latency matters, no batching window',
   },
   export: {
@@ -59,6 +68,7 @@ export const WORKERS: Readonly<Record<JobKind, WorkerSettings>> = {
     maxConcurrency: 3,
     maxReceiveCount: 3,
     oldestMessageAlarm: Duration.hours(3),
+    repollsThroughQueue: false,
     why: 'a single export can stream millions of rows for minutes; one per invocation so one big export never delays or fails another',
   },
   microservice: {
@@ -71,6 +81,7 @@ export const WORKERS: Readonly<Record<JobKind, WorkerSettings>> = {
     maxConcurrency: 2,
     maxReceiveCount: 5,
     oldestMessageAlarm: Duration.hours(3),
+    repollsThroughQueue: true,
     why: 'mostly quick status polls (re-enqueued with a delay), but the final step downloads the report to S3',
   },
 };

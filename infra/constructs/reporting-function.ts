@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, RecursiveLoop, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -27,6 +27,8 @@ export interface ReportingFunctionProps {
   readonly logRetention: RetentionDays;
   /** Root of the npm project (package-lock.json). */
   readonly projectRoot: string;
+  /** Allow Lambda -> SQS -> same Lambda chains (re-polling workers). Default false (loops are stopped). */
+  readonly allowRecursiveLoop?: boolean;
 }
 
 /** Bundling props: the same esbuild options the bundle benchmark uses (infra/bundling.ts). */
@@ -89,6 +91,7 @@ export class ReportingFunction extends Construct {
       projectRoot: props.projectRoot,
       depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
       bundling: reportingBundlingProps(props.bundledConfigFile),
+      recursiveLoop: props.allowRecursiveLoop ? RecursiveLoop.ALLOW : RecursiveLoop.TERMINATE,
     });
   }
 }

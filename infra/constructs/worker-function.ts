@@ -29,6 +29,7 @@ export class QueueWorker extends Construct {
       description: `kaltura-reporting ${settings.kind} jobs: ${settings.why}`.slice(0, 256),
       timeout: settings.timeout,
       memorySize: settings.memorySize,
+      allowRecursiveLoop: settings.repollsThroughQueue,
     });
     this.function.fn.addEventSource(
       new SqsEventSource(jobQueue.queue, {

@@ -142,6 +142,14 @@ describe('job queues and workers', () => {
     }
   });
 
+  it('lets re-polling workers chain through their own queue without Lambda stopping the loop', () => {
+    for (const kind of JOB_KINDS) {
+      const expected = kind === 'live-health' || kind === 'microservice' ? 'Allow' : 'Terminate';
+      expect(resources[fnId(kind)]!.Properties.RecursiveLoop, kind).toBe(expected);
+    }
+    expect(resources[fnId('receiver')]!.Properties.RecursiveLoop).toBe('Terminate');
+  });
+
   it('lets workers send permanently failed jobs to their own dead-letter queue, and only re-polling kinds re-enqueue', () => {
     for (const kind of JOB_KINDS) {
       const sends = statementsOf(roleId(kind)).filter((s) => actionsOf(s).includes('sqs:SendMessage'));
