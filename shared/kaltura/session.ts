@@ -64,6 +64,12 @@ export class SessionManager {
     this.now = options.now ?? Date.now;
   }
 
+  private remember(ks: string): void {
+    this.issued.add(ks);
+    // Bounded: a long-lived process renews daily; keep the recent ones.
+    if (this.issued.size > 64) this.issued.delete(this.issued.values().next().value as string);
+  }
+
   get method(): 'appToken' | 'session.start' {
     return this.options.appToken ? 'appToken' : 'session.start';
   }
@@ -113,7 +119,7 @@ export class SessionManager {
       const { id, token, hashType = 'SHA1' } = this.options.appToken;
       const widget = WidgetSession.safeParse(await this.rawCall('session', 'startWidgetSession', { widgetId: `_${this.options.partnerId}`, expiry }));
       if (!widget.success) throw new KalturaResponseError('Kaltura session.startWidgetSession answer has no ks; the server may be incompatible.');
-      this.issued.add(widget.data.ks);
+      this.remember(widget.data.ks);
       const result = AppTokenSession.safeParse(
         await this.rawCall(
           'apptoken',
@@ -129,7 +135,7 @@ export class SessionManager {
         ),
       );
       if (!result.success) throw new KalturaResponseError('Kaltura appToken.startSession answer has no ks; the server may be incompatible.');
-      this.issued.add(result.data.ks);
+      this.remember(result.data.ks);
       // `expiry` is absolute unix seconds; the token may grant less than we asked for.
       const granted = result.data.expiry ? Math.max(1, result.data.expiry - Math.floor(started / 1000)) : expiry;
       this.options.logger?.info('kaltura session started', { method: 'appToken', partnerId: this.options.partnerId, expirySeconds: Math.min(granted, expiry), privileges: privileges.length });
@@ -144,7 +150,7 @@ export class SessionManager {
       ...(privileges.length ? { privileges: privileges.join(',') } : {}),
     });
     if (typeof ks !== 'string' || ks.length === 0) throw new KalturaResponseError('Kaltura session.start did not return a KS string; the server may be incompatible.');
-    this.issued.add(ks);
+    this.remember(ks);
     this.options.logger?.info('kaltura session started', { method: 'session.start', partnerId: this.options.partnerId, expirySeconds: expiry, privileges: privileges.length });
     return { ks, renewAt: this.renewAt(expiry) };
   }
