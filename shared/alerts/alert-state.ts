@@ -220,7 +220,7 @@ async function deliverPending(options: EvaluateAlertOptions, key: string, state:
         const retryable = !(error instanceof ReportingError) || error.retryable;
         outcome = { ok: false, permanent: !retryable, reason: error instanceof Error ? error.message : String(error) };
       }
-      const at = new Date().toISOString();
+      const at = options.now.toISOString();
       if (outcome.ok) {
         deliveries[destination] = { status: 'delivered', at };
         delivered.push(destination);

@@ -144,13 +144,18 @@ export async function watchLiveStream(message: LiveHealthMessage, deps: LiveWatc
     viewers = latest?.audience ?? 0;
   }
 
-  const beacons = await deps.api.listHealthBeacons({ entryIds: [entryId], since: nowS - Math.max(60, 3 * pollSeconds) });
+  const since = nowS - Math.max(60, 3 * pollSeconds);
+  const beacons = await deps.api.listHealthBeacons({ entryIds: [entryId], since });
   const mine = beacons.filter((b) => b.objectId === '' || b.objectId === entryId);
   const active = mine.length > 0 || sawViewers;
 
-  if (mine.length > 0) await deps.evaluate('health', healthObservation(mine, spec.severityThreshold ?? 3, viewers), current);
+  // The period looked at, in the partner's timezone (the job window's), for the alert message.
+  const looked = (from: number, to: number) => ({ from, to, timezone: message.window.timezone, label: `live-${from}-${to}` });
+  if (mine.length > 0) {
+    await deps.evaluate('health', { ...healthObservation(mine, spec.severityThreshold ?? 3, viewers), window: looked(since, nowS) }, current);
+  }
   if (spec.minViewers !== undefined && lastViewersAt === nowS && (active || (progress.lastActivityAt !== undefined))) {
-    await deps.evaluate('viewers', viewersObservation(viewers ?? 0, spec.minViewers), current);
+    await deps.evaluate('viewers', { ...viewersObservation(viewers ?? 0, spec.minViewers), window: looked(nowS - 110, nowS - 20) }, current);
   }
 
   const lastActivityAt = active ? nowS : progress.lastActivityAt;

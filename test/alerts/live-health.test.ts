@@ -78,6 +78,8 @@ describe('live health watch', () => {
     expect(String(alerts[0]!.description)).not.toMatch(/backup stream severity/);
     expect(String(alerts[0]!.title)).toContain('1_unhealthy_live');
     expect(String(alerts[0]!.link)).toBe('https://kmc.example.com/index.php/kmcng/content/entries/entry/1_unhealthy_live/live');
+    // The period looked at is shown in the partner timezone.
+    expect((alerts[0]!.window as { timezone: string; text: string }).text).toContain('America/New_York');
     // The entry name was looked up for the alert (the notification had none).
     expect((alerts[0]!.subject as { name?: string }).name).toContain('safety training');
     // Rescheduled through the queue with the health interval and progress.

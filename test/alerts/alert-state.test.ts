@@ -1,0 +1,60 @@
+/**
+ * The alert state machine's transitions, on their own (the end-to-end behaviour is in
+ * check-alerts.test.ts): which observation after which state notifies, and with what.
+ */
+import { describe, expect, it } from 'vitest';
+import { decideTransition, type AlertState, type AlertStatus } from '../../shared/alerts/alert-state.js';
+import type { Observation } from '../../shared/alerts/alert-message.js';
+
+const T0 = new Date('2026-11-27T10:00:00Z');
+const HOUR = 3_600_000;
+const obs = (status: Observation['status']): Observation => ({ status, description: status });
+
+function stateOf(status: AlertStatus, notifiedHoursAgo = 1, episodeHoursAgo = 5): AlertState {
+  return {
+    status,
+    since: new Date(T0.getTime() - episodeHoursAgo * HOUR).toISOString(),
+    episodeStartedAt: new Date(T0.getTime() - episodeHoursAgo * HOUR).toISOString(),
+    lastNotifiedAt: new Date(T0.getTime() - notifiedHoursAgo * HOUR).toISOString(),
+    lastEvaluatedAt: new Date(T0.getTime() - HOUR).toISOString(),
+  };
+}
+
+describe('alert transitions', () => {
+  it.each([
+    // previous, observation, notify, next status
+    [undefined, 'ok', undefined, 'ok'],
+    [undefined, 'firing', 'firing', 'firing'],
+    ['ok', 'firing', 'firing', 'firing'],
+    ['resolved', 'firing', 'firing', 'firing'],
+    ['firing', 'firing', undefined, 'firing'],
+    ['firing', 'ok', 'resolved', 'resolved'],
+    ['resolved', 'ok', undefined, 'resolved'],
+    ['ok', 'error', 'error', 'error'],
+    ['firing', 'error', 'error', 'error'],
+    ['error', 'error', undefined, 'error'],
+    ['error', 'ok', 'resolved', 'resolved'],
+    ['error', 'firing', 'firing', 'firing'],
+    ['ok', 'no-data', 'no-data', 'no-data'],
+    ['no-data', 'ok', 'resolved', 'resolved'],
+  ] as const)('%s + %s -> notify %s, status %s', (previous, observed, notify, status) => {
+    const decision = decideTransition(previous ? stateOf(previous) : undefined, obs(observed), T0, 24 * HOUR, 'job');
+    expect(decision.notify).toBe(notify);
+    expect(decision.next.status).toBe(status);
+  });
+
+  it('repeats a firing alert only once the repeat interval has passed', () => {
+    expect(decideTransition(stateOf('firing', 23.9), obs('firing'), T0, 24 * HOUR, 'job').notify).toBeUndefined();
+    const due = decideTransition(stateOf('firing', 24), obs('firing'), T0, 24 * HOUR, 'job');
+    expect(due.notify).toBe('repeat');
+    expect(due.next.lastNotifiedAt).toBe(T0.toISOString());
+    // The episode keeps its start, for "firing since" and the resolved duration.
+    expect(due.next.episodeStartedAt).toBe(stateOf('firing').episodeStartedAt);
+  });
+
+  it('gives the resolved notification the start of the episode', () => {
+    const decision = decideTransition(stateOf('firing', 1, 7.5), obs('ok'), T0, 24 * HOUR, 'job');
+    expect(decision.since?.toISOString()).toBe(new Date(T0.getTime() - 7.5 * HOUR).toISOString());
+    expect(decision.previousStatus).toBe('firing');
+  });
+});
