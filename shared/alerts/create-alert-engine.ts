@@ -38,7 +38,9 @@ export interface AlertEngineDeps {
   readonly localAlertsPath?: string;
   /** The local runtime's DATA_DIR: alerts in `alerts.jsonl`, operator problems in `operator.jsonl`. */
   readonly dataDir?: string;
-  /** An ADMIN KS for the Kaltura Messaging destination. */
+  /** The Kaltura client; its `getKs()` is the default KS source of the Kaltura Messaging destination. */
+  readonly api?: KalturaApi;
+  /** A KS for the Kaltura Messaging destination; default `api.getKs()`. */
   readonly getKs?: () => Promise<string>;
   readonly resolveSecret?: (ref: SecretRef) => Promise<string>;
   readonly now?: () => Date;
@@ -78,6 +80,8 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
   const now = deps.now ?? (() => new Date());
   const secret = deps.resolveSecret ?? ((ref: SecretRef) => defaultResolveSecret(ref));
   const built = new Map<string, AlertDestination>();
+  const api = deps.api;
+  const getKs = deps.getKs ?? (api?.getKs ? () => api.getKs!() : undefined);
   const localAlertsPath = deps.localAlertsPath ?? (deps.dataDir ? join(deps.dataDir, 'alerts.jsonl') : undefined);
   const operator =
     deps.operator ??
@@ -101,7 +105,7 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
           ...(config.appGuid ? { appGuid: config.appGuid } : {}),
           ...(config.messagingUrl ? { messagingUrl: config.messagingUrl } : {}),
           getKs:
-            deps.getKs ??
+            getKs ??
             (() => Promise.reject(new DestinationError(name, 'no Kaltura session provider is configured for Kaltura Messaging in this runtime.', { retryable: false }))),
           ...timeout,
         });

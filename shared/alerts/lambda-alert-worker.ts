@@ -17,7 +17,6 @@ import { resolveSecret } from '../secrets/resolve-secret.js';
 import { ValidationError } from '../errors/base-error.js';
 import { z } from '../validation/zod.js';
 import { createDynamoStateStore } from '../state/dynamodb-state-store.js';
-import { createAdminKsProvider } from './admin-ks-provider.js';
 import { createCheckJobHandler, createLiveHealthJobHandler, type JobHandlerDeps } from './create-alert-engine.js';
 import { createSnsOperatorNotifier } from './operator-notifier.js';
 
@@ -76,7 +75,6 @@ async function start(kind: 'check' | 'live-health', logger: Logger): Promise<Wor
     config,
     stateStore: createDynamoStateStore({ tableName: env.STATE_TABLE_NAME }),
     operator: createSnsOperatorNotifier({ topicArn: env.OPERATOR_TOPIC_ARN, logger }),
-    ...(credentials.adminSecret ? { getKs: createAdminKsProvider(api, { adminSecret: credentials.adminSecret }) } : {}),
     logger,
   };
   const handler = kind === 'check' ? createCheckJobHandler(deps) : createLiveHealthJobHandler(deps);

@@ -308,11 +308,15 @@ describe('destinations', () => {
 
   it('sends e-mail through Kaltura Messaging with a Bearer KS and the template tokens', async () => {
     const h = await harness();
-    await h.run(jobFor(checkSpec({ destinations: ['email'] }), '0_quiet_mail', { entryName: 'Quiet mail' }));
+    // No KS provider given: the engine uses the Kaltura client's own session (getKs).
+    const handler = createCheckJobHandler({ ...h.deps, getKs: undefined });
+    await handler(jobFor(checkSpec({ destinations: ['email'] }), '0_quiet_mail', { entryName: 'Quiet mail' }), { logger: h.logger, attempt: 1 });
     expect(messaging.requests).toHaveLength(1);
     const request = messaging.requests[0]!;
     expect(request.path).toBe('/api/v1/message/send');
-    expect(request.headers.authorization).toBe('Bearer djJ8test-admin-ks');
+    expect(request.headers.authorization).toMatch(/^Bearer djJ8\S+$/);
+    // The KS is never logged.
+    expect(h.logger.lines.join('\n')).not.toContain(String(request.headers.authorization).slice(7));
     const body = request.json<{ receiverType: string; userIds: string[]; templateId: string; appGuid: string; type: string; msgParams: Record<string, { type: string; value: unknown }> }>();
     expect(body).toMatchObject({ receiverType: 'user', userIds: ['ops@example.com'], templateId: 'tmpl-1', appGuid: 'app-guid', type: 'email' });
     expect(body.msgParams.subjectName).toEqual({ type: 'String', value: 'Quiet mail' });
