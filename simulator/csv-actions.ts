@@ -141,6 +141,13 @@ const getUrlForReportAsCsv: ActionDef = {
       if (size * index > 60000) throw apiError('SEARCH_TOO_GENERAL');
     }
     const now = nowSeconds();
+    for (const [oldId, spec] of state.csvFiles) {
+      // The download KS lives at most 24 h: older files can go.
+      if (spec.createdAt < now - 86400) {
+        state.csvFiles.delete(oldId);
+        await rm(spec.path, { force: true });
+      }
+    }
     const id = `${randomHex(7).slice(0, 13)}_${csvFileBucket(now)}`;
     const path = join(state.reportsDir(), id);
     const size = await writeReportFile(path, reportCsvLines(structuredClone(params), state.config.bigRowCount));

@@ -147,6 +147,8 @@ export interface ReportQuery {
   readonly userIds: ReadonlyArray<string>;
   /** Seed of the whole query (scope + report + window). */
   readonly seed: number;
+  /** `order` parameter, e.g. "-count_plays". */
+  readonly order: string | undefined;
 }
 
 export function parseReportQuery(params: Params, bigRowCount: number): ReportQuery & { readonly bigRowCount: number } {
@@ -200,6 +202,7 @@ export function parseReportQuery(params: Params, bigRowCount: number): ReportQue
     big,
     userIds: split(filter.userIds),
     seed,
+    order: str(params.order),
     bigRowCount,
   };
 }
@@ -267,6 +270,18 @@ export function tableModel(q: ReportQuery & { readonly bigRowCount: number }): T
     for (const name of d.metrics) out.push(formatMetric(metricOf(name, base)));
     return out;
   };
+  if (keys && count <= 5000 && d.kind !== 'date') {
+    // Small tables are materialised and sorted: by `order` (e.g. "-count_plays", "+entry_name"), else by the first metric, descending.
+    const order = q.order && q.order !== '' ? q.order : `-${d.metrics[0] ?? ''}`;
+    const col = header.indexOf(order.replace(/^[+-]/, ''));
+    const rows = Array.from({ length: count }, (_, i) => rowAt(i));
+    if (col >= 0) {
+      const dir = order.startsWith('-') ? -1 : 1;
+      const numeric = rows.every((r) => r[col] !== undefined && r[col] !== '' && !Number.isNaN(Number(r[col])));
+      rows.sort((a, b) => dir * (numeric ? Number(a[col]) - Number(b[col]) : (a[col] ?? '').localeCompare(b[col] ?? '')));
+    }
+    return { header, rowCount: count, rowAt: (index) => rows[index] ?? [] };
+  }
   return { header, rowCount: count, rowAt };
 }
 

@@ -95,6 +95,16 @@ describe('report.getUrlForReportAsCsv', () => {
     expect(r.body.length).toBe(0);
   });
 
+  it('the download KS dies with every other KS under "invalid-ks-after"', async () => {
+    const { url } = await csvUrl({}, { entryIdIn: '1_csv' });
+    sim.injectFault({ kind: 'invalid-ks-after', calls: 0 });
+    const r = await download(url);
+    sim.clearFaults();
+    ks = await adminKs(sim);
+    expect(r.headers['x-kaltura']).toBe('error-ACCESS_CONTROL_RESTRICTED');
+    expect(r.body.length).toBe(0);
+  });
+
   it('SEARCH_TOO_GENERAL when pageIndex*pageSize > 60000', async () => {
     const r = await callForm(sim, 'report', 'getUrlForReportAsCsv', { ...reportParams(ks, { reportTitle: 't', reportText: 't', headers: ';a', pager: { pageSize: 70000, pageIndex: 1 } }) });
     expect(r.json()).toMatchObject({ code: 'SEARCH_TOO_GENERAL', message: 'Unable to create report. Query produced too many results' });

@@ -46,7 +46,18 @@ describe('report.getTable', () => {
   it('splits entryIdIn on the delimiter and returns one row per entry', async () => {
     const r = await callForm(sim, 'report', 'getTable', { ...reportParams(ks, { responseOptions: { delimiter: '|' } }, { entryIdIn: '1_aaa|1_bbb' }), pager: { pageSize: 10 } });
     const rows = rowsOf((r.json() as Table).data ?? '', '|');
-    expect(rows.map((row) => row[0])).toEqual(['1_aaa', '1_bbb']);
+    expect(rows.map((row) => row[0]).sort()).toEqual(['1_aaa', '1_bbb']);
+  });
+
+  it('orders by count_plays descending by default and follows `order`', async () => {
+    const plays = async (order?: string) => {
+      const r = await callForm(sim, 'report', 'getTable', { ...reportParams(ks, order ? { order } : {}), pager: { pageSize: 100 } });
+      return rowsOf((r.json() as Table).data ?? '', ',').map((row) => Number(row[row.length - 6]));
+    };
+    const byDefault = await plays();
+    const ascending = await plays('+count_plays');
+    expect(byDefault).toEqual([...byDefault].sort((a, b) => b - a));
+    expect(ascending).toEqual([...byDefault].reverse());
   });
 
   it('is deterministic per (entry, report, window) and changes with the window', async () => {
