@@ -376,3 +376,31 @@ describe('refused downloads', () => {
     expect((error as Error).message).not.toContain('djJ8bm90');
   });
 });
+
+describe('renewed KS on the wire', () => {
+  it('after INVALID_KS the retried call carries the KS of the new session (seen through a recording proxy)', async () => {
+    // Prepare: a proxy in front of the simulator shows the exact bodies both ways.
+    const { startRecordingProxy } = await import('./helpers/recording-proxy.js');
+    const proxy = await startRecordingProxy(new URL(sim.serviceUrl).origin);
+    const c = createKalturaClient({ serviceUrl: sim.serviceUrl.replace(new URL(sim.serviceUrl).origin, proxy.origin), partnerId: sim.partnerId, adminSecret: sim.adminSecret, retryBaseDelayMs: 5 });
+    try {
+      await c.getTotal({ reportType: 1, filter: JUNE_2025 });
+      sim.injectFault({ kind: 'invalid-ks-after', calls: 0 });
+      // Act
+      await c.getTotal({ reportType: 1, filter: JUNE_2025 });
+      // Assess: request bodies in order: start, getTotal(KS1), getTotal(KS1, rejected), start, getTotal(KS2)
+      const bodies = proxy.requestBodies.map((b) => new URLSearchParams(b));
+      const starts = proxy.requestBodies.map((b, i) => [b, i] as const).filter(([b]) => b.includes('secret=')).map(([, i]) => i);
+      expect(starts).toHaveLength(2);
+      const ks1 = JSON.parse(proxy.responseBodies[starts[0]!]!) as string;
+      const ks2 = JSON.parse(proxy.responseBodies[starts[1]!]!) as string;
+      expect(ks2).not.toBe(ks1);
+      const totals = bodies.filter((b) => b.get('reportType') === '1').map((b) => b.get('ks'));
+      expect(totals).toEqual([ks1, ks1, ks2]);
+      expect(proxy.responseBodies.filter((b) => b.includes('"INVALID_KS"'))).toHaveLength(1);
+    } finally {
+      await c.close();
+      await proxy.close();
+    }
+  });
+});
