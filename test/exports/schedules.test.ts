@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../shared/config/load-config.js';
 import { planScheduleJobs, runSchedule, ScheduleNotFoundError } from '../../shared/schedules/run-schedule.js';
 import { outputKeys } from '../../shared/exports/output-keys.js';
+import { handleSchedulerEvent } from '../../shared/schedules/lambda-scheduler.js';
 import { RecordingQueue } from './helpers.js';
 
 function config(overrides: Record<string, unknown> = {}) {
@@ -91,5 +92,25 @@ describe('runSchedule', () => {
       ['export', 'top-content', 0],
       ['microservice', 'registrations', 0],
     ]);
+  });
+});
+
+describe('scheduler Lambda event', () => {
+  it('fans out the named schedule at the EventBridge scheduled time', async () => {
+    // Prepare
+    const queue = new RecordingQueue();
+    // Act
+    const result = await handleSchedulerEvent({ config: config(), queue, partnerId: 4242 }, { schedule: 'per-entry', scheduledTime: '2026-10-04T20:00:00Z' }, new Date('2026-10-05T09:00:00Z'));
+    // Assess: the window comes from the scheduled time (Monday 5 Oct 07:00 AEDT), not the invocation time.
+    expect(result).toEqual({ schedule: 'per-entry', at: '2026-10-04T20:00:00.000Z', queued: { export: 3 }, jobs: 3 });
+    expect(queue.sent[0]!.message.window.label).toBe('2026-09-28_2026-10-05');
+  });
+
+  it('uses the invocation time without a scheduledTime, and refuses an event without a schedule name', async () => {
+    const queue = new RecordingQueue();
+    const result = await handleSchedulerEvent({ config: config(), queue, partnerId: 4242 }, { schedule: 'weekly-exports' }, new Date('2026-11-23T11:00:05Z'));
+    expect(result.at).toBe('2026-11-23T11:00:05.000Z');
+    await expect(handleSchedulerEvent({ config: config(), queue, partnerId: 4242 }, { name: 'weekly-exports' })).rejects.toThrow(/scheduler event: schedule: /);
+    await expect(handleSchedulerEvent({ config: config(), queue, partnerId: 4242 }, { schedule: 'nope' })).rejects.toThrow(/No schedule named "nope"/);
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * The AWS wiring of the export and microservice workers: SQS event in, `processJobBatch` with the
+ * export or microservice handler, AWS adapters around it (S3 blob store, SQS job queue for
+ * re-polls, SQS dead-letter queue with reasons, Kaltura credentials from Secrets Manager).
+ * Everything is built on the first invocation and kept for the life of the execution environment;
+ * a failed start is retried on the next invocation (SQS redelivers the batch meanwhile).
+ *
+ * Cold start: only this module's small graph is evaluated at init; the Kaltura client (undici),
+ * the configuration loader and the S3 SDK are loaded on the first invocation (docs/exports.md).
+ */
+import { JOB_KINDS, type JobKind } from '../jobs/job-message.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { processJobBatch, type BatchResponse, type JobHandler, type QueueRecord } from '../queues/job-batch-processor.js';
+import { DLQ_URL_ENV, QUEUE_URL_ENV, readLambdaEnv } from '../runtime/lambda-env.js';
+import { resolveSecret } from '../secrets/resolve-secret.js';
+import { ValidationError } from '../errors/base-error.js';
+import { z } from '../validation/zod.js';
+
+/** `KALTURA_CREDENTIALS_SECRET` (JSON): an admin secret, an app token, or both. */
+const CredentialsSchema = z.object({
+  adminSecret: z.optional(z.string().check(z.minLength(1))),
+  appTokenId: z.optional(z.string().check(z.minLength(1))),
+  appToken: z.optional(z.string().check(z.minLength(1))),
+  appTokenHashType: z.optional(z.enum(['SHA1', 'SHA256', 'SHA512', 'MD5'])),
+});
+
+async function readCredentials(secretName: string): Promise<z.infer<typeof CredentialsSchema>> {
+  const text = await resolveSecret({ secret: secretName });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ValidationError(`The Kaltura credentials secret "${secretName}" is not JSON; store {"adminSecret": "..."} or {"appTokenId": "...", "appToken": "..."}.`);
+  }
+  const parsed = CredentialsSchema.safeParse(raw);
+  if (!parsed.success || (!parsed.data.adminSecret && !(parsed.data.appTokenId && parsed.data.appToken))) {
+    throw new ValidationError(`The Kaltura credentials secret "${secretName}" needs "adminSecret", or "appTokenId" and "appToken".`);
+  }
+  return parsed.data;
+}
+
+type WorkerKind = Extract<JobKind, 'export' | 'microservice'>;
+
+interface Worker {
+  readonly run: (records: ReadonlyArray<QueueRecord>) => Promise<BatchResponse>;
+}
+
+async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
+  const env = readLambdaEnv([
+    'REPORTING_CONFIG_PATH',
+    'BUCKET_NAME',
+    'KALTURA_SERVICE_URL',
+    'KALTURA_PARTNER_ID',
+    'KALTURA_REPORTS_URL',
+    'KALTURA_CREDENTIALS_SECRET',
+    ...JOB_KINDS.map((k) => QUEUE_URL_ENV[k]),
+    ...JOB_KINDS.map((k) => DLQ_URL_ENV[k]),
+  ]);
+  const [{ loadConfigFile }, { createKalturaClient }, { createS3BlobStore }, { createSqsJobQueue }, { createSqsDeadLetterSink }] = await Promise.all([
+    import('../config/load-config.js'),
+    import('../kaltura/kaltura-client.js'),
+    import('../storage/s3-blob-store.js'),
+    import('../queues/sqs-job-queue.js'),
+    import('../queues/sqs-dead-letter-sink.js'),
+  ]);
+  const [config, credentials] = await Promise.all([loadConfigFile(env.REPORTING_CONFIG_PATH), readCredentials(env.KALTURA_CREDENTIALS_SECRET)]);
+  const api = createKalturaClient({
+    serviceUrl: env.KALTURA_SERVICE_URL,
+    partnerId: env.KALTURA_PARTNER_ID,
+    ...(env.KALTURA_REPORTS_URL ? { reportsUrl: env.KALTURA_REPORTS_URL } : {}),
+    ...(credentials.adminSecret ? { adminSecret: credentials.adminSecret } : {}),
+    ...(credentials.appTokenId && credentials.appToken ? { appToken: { id: credentials.appTokenId, token: credentials.appToken, hashType: credentials.appTokenHashType ?? 'SHA1' } } : {}),
+    logger,
+  });
+  const blobStore = createS3BlobStore({ bucket: env.BUCKET_NAME });
+  const deps = { api, blobStore, prefix: config.output.prefix };
+  let handler: JobHandler;
+  if (kind === 'export') {
+    const { createExportJobHandler } = await import('./run-export.js');
+    handler = createExportJobHandler(deps);
+  } else {
+    const { createMicroserviceJobHandler } = await import('./run-microservice-job.js');
+    handler = createMicroserviceJobHandler(deps);
+  }
+  const urls = (map: Record<JobKind, string>) => Object.fromEntries(JOB_KINDS.map((k) => [k, (env as Record<string, unknown>)[map[k]] as string])) as Record<JobKind, string>;
+  const queue = createSqsJobQueue({ queueUrls: urls(QUEUE_URL_ENV) });
+  const deadLetters = createSqsDeadLetterSink({ dlqUrls: urls(DLQ_URL_ENV) });
+  // One export at a time per invocation: each streams through memory-bounded buffers (S3 parts).
+  return { run: (records) => processJobBatch(records, { kind, handler, queue, deadLetters, logger, concurrency: kind === 'export' ? 1 : 4 }) };
+}
+
+/** The Lambda handler of the export or microservice worker: an SQS event in, partial batch failures out. */
+export function createExportWorkerLambda(kind: WorkerKind): (event: { Records?: ReadonlyArray<QueueRecord> }) => Promise<BatchResponse> {
+  const logger = createLogger({ service: `${kind}-worker` });
+  let worker: Promise<Worker> | undefined;
+  return async (event) => {
+    worker ??= start(kind, logger).catch((error: unknown) => {
+      worker = undefined;
+      logger.error('worker could not start', { error });
+      throw error;
+    });
+    return (await worker).run(event.Records ?? []);
+  };
+}
