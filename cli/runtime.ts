@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import type { BlobStore } from '../shared/ports/blob-store.js';
 import type { KalturaApi } from '../shared/kaltura/kaltura-api.js';
 import type { Logger } from '../shared/logging/logger.js';
-import { loadConfigFile } from '../shared/config/load-config.js';
 import type { ReportingConfig } from '../shared/config/schema.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,6 +47,7 @@ export function displayPath(path: string, cwd: string): string {
 
 export async function loadConfiguration(env: NodeJS.ProcessEnv, cwd: string, file?: string): Promise<{ config: ReportingConfig; path: string }> {
   const path = configPath(env, cwd, file);
+  const { loadConfigFile } = await import('../shared/config/load-config.js');
   const config = await loadConfigFile(displayPath(path, cwd));
   return { config, path };
 }

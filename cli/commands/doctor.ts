@@ -2,7 +2,7 @@ import { parseCommandArgs } from '../args.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../errors.js';
 import { loadConfiguration } from '../runtime.js';
 import type { Command } from './types.js';
-import { KalturaApiError } from '../../shared/kaltura/errors.js';
+import type { KalturaApiError as KalturaApiErrorType } from '../../shared/kaltura/errors.js';
 import { ValidationError } from '../../shared/errors/base-error.js';
 
 const options = { json: { type: 'boolean' } } as const;
@@ -15,7 +15,7 @@ interface Check {
 
 const CREDENTIAL_CODES = new Set(['INVALID_KS', 'START_SESSION_ERROR', 'INVALID_PARTNER_ID', 'PARTNER_NOT_FOUND', 'SERVICE_ACCESS_CONTROL_RESTRICTED', 'INVALID_APP_TOKEN_ID', 'APP_TOKEN_ID_NOT_FOUND', 'INVALID_APP_TOKEN_HASH', 'INVALID_SIGNATURE', 'ADMIN_KUSER_NOT_FOUND']);
 
-function describeFailure(error: unknown): { code: string; text: string } {
+function describeFailure(KalturaApiError: typeof KalturaApiErrorType, error: unknown): { code: string; text: string } {
   if (error instanceof KalturaApiError) return { code: error.code, text: error.code };
   const e = error as Error & { code?: string };
   return { code: e.code ?? e.name ?? 'Error', text: `${e.name}: ${e.message.split('\n')[0]}` };
@@ -64,6 +64,7 @@ Exit codes: 0 all checks pass, 1 some check failed, 2 the settings are missing o
       return print(EXIT_USAGE);
     }
     const { createKalturaClient, kalturaClientOptionsFromEnv } = await import('../../shared/kaltura/kaltura-client.js');
+    const { KalturaApiError } = await import('../../shared/kaltura/errors.js');
     let clientOptions;
     try {
       clientOptions = kalturaClientOptionsFromEnv(io.env);
@@ -80,7 +81,7 @@ Exit codes: 0 all checks pass, 1 some check failed, 2 the settings are missing o
         await client.call('session', 'get', {});
         checks.push({ name: 'session', ok: true, detail: 'the credentials give a working KS' });
       } catch (error) {
-        const f = describeFailure(error);
+        const f = describeFailure(KalturaApiError, error);
         sessionOk = false;
         checks.push({
           name: 'session',
@@ -98,7 +99,7 @@ Exit codes: 0 all checks pass, 1 some check failed, 2 the settings are missing o
             await fn();
             checks.push({ name, ok: true, detail: okText });
           } catch (error) {
-            const f = describeFailure(error);
+            const f = describeFailure(KalturaApiError, error);
             const forbidden = f.code === 'SERVICE_FORBIDDEN' || f.code === 'SERVICE_ACCESS_CONTROL_RESTRICTED';
             checks.push({ name, ok: false, detail: forbidden ? `${missing} (Kaltura answered ${f.code})` : `failed with ${f.text}` });
           }

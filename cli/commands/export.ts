@@ -4,13 +4,32 @@ import { EXIT_OK, UsageError } from '../errors.js';
 import { createProgressReporter } from '../progress.js';
 import type { Command } from './types.js';
 import type { ExportJob, ExportSource, ReportFilter, ReportingConfig, Scope, WindowSpec } from '../../shared/config/schema.js';
-import { ScopeSchema } from '../../shared/config/schema.js';
-import { createJobMessage, deterministicJobId } from '../../shared/jobs/create-job-message.js';
-import { JobMessageSchema, type JobMessage } from '../../shared/jobs/job-message.js';
-import { instantOf } from '../../shared/jobs/window.js';
-import { planScheduleJobs } from '../../shared/schedules/run-schedule.js';
-import { adHocExportMessage, AD_HOC_RULE } from '../../shared/exports/ad-hoc-export.js';
-import { formatIssues } from '../../shared/validation/format-issues.js';
+import type { JobMessage } from '../../shared/jobs/job-message.js';
+
+/** Loaded when the command runs, so `--help` and usage errors answer at once. */
+async function loadModules() {
+  const [schema, create, jobMessage, window, schedules, adHoc, issues] = await Promise.all([
+    import('../../shared/config/schema.js'),
+    import('../../shared/jobs/create-job-message.js'),
+    import('../../shared/jobs/job-message.js'),
+    import('../../shared/jobs/window.js'),
+    import('../../shared/schedules/run-schedule.js'),
+    import('../../shared/exports/ad-hoc-export.js'),
+    import('../../shared/validation/format-issues.js'),
+  ]);
+  return {
+    ScopeSchema: schema.ScopeSchema,
+    createJobMessage: create.createJobMessage,
+    deterministicJobId: create.deterministicJobId,
+    JobMessageSchema: jobMessage.JobMessageSchema,
+    instantOf: window.instantOf,
+    planScheduleJobs: schedules.planScheduleJobs,
+    adHocExportMessage: adHoc.adHocExportMessage,
+    AD_HOC_RULE: adHoc.AD_HOC_RULE,
+    formatIssues: issues.formatIssues,
+  };
+}
+type Modules = Awaited<ReturnType<typeof loadModules>>;
 
 const options = {
   job: { type: 'string' },
@@ -64,9 +83,9 @@ function parseWindow(value: string): WindowSpec {
   throw new UsageError(`--window must be previous-day, previous-week, previous-month, week-to-date, last-N-days or last-N-hours (got '${value}')`);
 }
 
-function parseBoundary(flag: string, value: string, timezone: string): number {
+function parseBoundary(m: Modules, flag: string, value: string, timezone: string): number {
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (day) return instantOf({ year: Number(day[1]), month: Number(day[2]), day: Number(day[3]), hour: 0, minute: 0 }, timezone);
+  if (day) return m.instantOf({ year: Number(day[1]), month: Number(day[2]), day: Number(day[3]), hour: 0, minute: 0 }, timezone);
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new UsageError(`--${flag} must be a date YYYY-MM-DD or an ISO 8601 time (got '${value}')`);
   return ms;
@@ -92,7 +111,7 @@ function isValidTimeZone(tz: string): boolean {
   }
 }
 
-function configuredExport(config: ReportingConfig, name: string, values: { job?: string; subject?: string }, at: Date, partnerId: number): JobMessage {
+function configuredExport(m: Modules, config: ReportingConfig, name: string, values: { job?: string; subject?: string }, at: Date, partnerId: number): JobMessage {
   const rule = config.rules.find((r) => r.name === name);
   const schedule = config.schedules.find((s) => s.name === name);
   if (!rule && !schedule) {
@@ -107,16 +126,16 @@ function configuredExport(config: ReportingConfig, name: string, values: { job?:
   const spec: ExportJob = found;
 
   if (schedule) {
-    const planned = planScheduleJobs(config, schedule.name, at, { partnerId }).filter((m) => m.spec.name === spec!.name);
+    const planned = m.planScheduleJobs(config, schedule.name, at, { partnerId }).filter((m) => m.spec.name === spec!.name);
     const chosen = values.subject ? planned.find((m) => m.subject.id === values.subject) : planned[0];
     if (chosen) return chosen;
     if (!values.subject) throw new UsageError(`schedule '${name}' produced no job named '${spec.name}'`);
     // A subject the schedule does not list: run the same job for it.
-    return createJobMessage(spec, { rule: schedule.name, trigger: { type: 'manual', requestedAt: at.toISOString() }, at, timezone: schedule.timezone, partnerId, defaultWindow: schedule.window ?? 'previous-week', defaultScope: 'entry', subjectId: values.subject });
+    return m.createJobMessage(spec, { rule: schedule.name, trigger: { type: 'manual', requestedAt: at.toISOString() }, at, timezone: schedule.timezone, partnerId, defaultWindow: schedule.window ?? 'previous-week', defaultScope: 'entry', subjectId: values.subject });
   }
   const scope: Scope = spec.scope ?? (values.subject ? 'entry' : 'partner');
   if (scope !== 'partner' && !values.subject && !spec.subject) throw new UsageError(`rule '${name}' job '${spec.name}' runs per ${scope}: give its id with --subject (e.g. --subject 1_demo)`);
-  return createJobMessage(spec, {
+  return m.createJobMessage(spec, {
     rule: rule!.name,
     trigger: { type: 'manual', requestedAt: at.toISOString() },
     at,
@@ -143,18 +162,19 @@ export const exportCommand: Command = {
     if (name && adHoc) throw new UsageError('give either NAME or --report-type, not both');
     if (!adHoc) for (const flag of ['from', 'to', 'window', 'filter', 'order', 'name', 'scope', 'timezone'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} is for ad-hoc exports (with --report-type)`);
 
+    const m = await loadModules();
     const { config } = await loadConfiguration(io.env, io.cwd);
     const kaltura = await connectKaltura(io.env);
     try {
       const partnerId = kaltura.api.partnerId;
       let message: JobMessage;
-      if (name) message = configuredExport(config, name, values, at, partnerId);
+      if (name) message = configuredExport(m, config, name, values, at, partnerId);
       else {
         const reportType = values['report-type']!;
         if (!/^\d+$/.test(reportType)) throw new UsageError(`--report-type must be a numeric report type such as 1 (got '${reportType}')`);
         const timezone = values.timezone ?? config.kaltura.timezone;
         if (!isValidTimeZone(timezone)) throw new UsageError(`--timezone must be an IANA timezone such as Europe/Paris (got '${timezone}')`);
-        const scopeParsed = values.scope === undefined ? undefined : ScopeSchema.safeParse(values.scope);
+        const scopeParsed = values.scope === undefined ? undefined : m.ScopeSchema.safeParse(values.scope);
         if (scopeParsed && !scopeParsed.success) throw new UsageError(`--scope must be one of entry, category, virtual-event, user, partner (got '${values.scope}')`);
         const jobName = values.name ?? `report-${reportType}`;
         if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(jobName)) throw new UsageError('--name must be lowercase letters, digits and dashes');
@@ -162,7 +182,7 @@ export const exportCommand: Command = {
         if ((values.from === undefined) !== (values.to === undefined)) throw new UsageError('--from and --to go together');
         if (values.from !== undefined && values.window !== undefined) throw new UsageError('give either --from/--to or --window');
         if (values.from === undefined && values.window === undefined) throw new UsageError('an ad-hoc export needs a window: --from DATE --to DATE, or --window previous-week');
-        const base = adHocExportMessage({
+        const base = m.adHocExportMessage({
           source,
           window: values.window ? parseWindow(values.window) : 'previous-day',
           timezone,
@@ -173,16 +193,16 @@ export const exportCommand: Command = {
           ...(values.subject ? { subjectId: values.subject } : {}),
         });
         if (values.from !== undefined) {
-          const fromMs = parseBoundary('from', values.from, timezone);
-          const toMs = parseBoundary('to', values.to!, timezone);
+          const fromMs = parseBoundary(m, 'from', values.from, timezone);
+          const toMs = parseBoundary(m, 'to', values.to!, timezone);
           if (toMs <= fromMs) throw new UsageError('--to must be after --from');
           const fmt = (ms: number, v: string) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? v : new Date(ms).toISOString().replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z'));
           const label = `${fmt(fromMs, values.from)}_${fmt(toMs, values.to!)}`;
           const window = { from: Math.floor(fromMs / 1000), to: Math.floor(toMs / 1000), timezone, label };
-          message = { ...base, window, jobId: deterministicJobId(AD_HOC_RULE, jobName, base.subject.id, label) };
+          message = { ...base, window, jobId: m.deterministicJobId(m.AD_HOC_RULE, jobName, base.subject.id, label) };
         } else message = base;
-        const checked = JobMessageSchema.safeParse(message);
-        if (!checked.success) throw new UsageError(formatIssues('export', checked.error.issues).join('; '));
+        const checked = m.JobMessageSchema.safeParse(message);
+        if (!checked.success) throw new UsageError(m.formatIssues('export', checked.error.issues).join('; '));
       }
 
       const { store, where } = await openBlobStore(io.env, dataDirOf(io.env, io.cwd));

@@ -4,10 +4,10 @@ import { parseCommandArgs } from '../args.js';
 import { dataDirOf, loadConfiguration, readLocalStackInfo } from '../runtime.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, WorkFailedError } from '../errors.js';
 import type { Command } from './types.js';
-import { JOB_KINDS, type JobKind } from '../../shared/jobs/job-message.js';
-import { LocalDeadLetterSink } from '../../local/local-dead-letter-sink.js';
-import { LocalJobQueue } from '../../local/local-job-queue.js';
-import { createLocalLogger } from '../../local/local-logger.js';
+import type { JobKind } from '../../shared/jobs/job-message.js';
+
+/** Kept here (not imported) so --help loads nothing heavy; the same list as JOB_KINDS. */
+const JOB_KINDS: ReadonlyArray<JobKind> = ['check', 'export', 'microservice', 'live-health'];
 
 const options = {
   list: { type: 'boolean' },
@@ -71,6 +71,9 @@ export const replayCommand: Command = {
     if (modes !== 1) throw new UsageError('choose one: --list, --kind KIND --id ID (or --all), or --notification ID. Run: kreports replay --help');
 
     const dataDir = dataDirOf(io.env, io.cwd);
+    const { LocalDeadLetterSink } = await import('../../local/local-dead-letter-sink.js');
+    const { LocalJobQueue } = await import('../../local/local-job-queue.js');
+    const { createLocalLogger } = await import('../../local/local-logger.js');
     const sink = new LocalDeadLetterSink(dataDir);
     const running = readLocalStackInfo(dataDir);
     const where = running ? `the running kreports start (pid ${running.pid}) picks them up now` : 'they run at the next kreports start';

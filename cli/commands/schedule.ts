@@ -1,10 +1,7 @@
 import { parseCommandArgs, parseInstant } from '../args.js';
 import { connectKaltura, dataDirOf, displayPath, loadConfiguration, openBlobStore } from '../runtime.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.js';
-import { runJobsInProcess } from '../in-process-runner.js';
 import type { Command } from './types.js';
-import { outputKeys } from '../../shared/exports/output-keys.js';
-import { nextFireTime } from '../../shared/schedules/cron.js';
 import type { JobMessage } from '../../shared/jobs/job-message.js';
 
 const options = { at: { type: 'string' }, json: { type: 'boolean' } } as const;
@@ -27,7 +24,7 @@ Options:
 
 Exit codes: 0 every job succeeded, 1 some job failed, 2 usage or configuration error.`;
 
-function describe(message: JobMessage, prefix: string): string {
+function describe(outputKeys: (prefix: string, m: JobMessage) => { data: string }, message: JobMessage, prefix: string): string {
   const target = message.spec.kind === 'export' ? ` -> ${outputKeys(prefix, message).data}` : '';
   return `${message.spec.kind} ${message.spec.name} (${message.subject.scope} ${message.subject.id}, ${message.window.label})${target}`;
 }
@@ -41,7 +38,9 @@ export const scheduleCommand: Command = {
     if (help) return io.out(this.help), EXIT_OK;
     const [sub, name] = positionals;
     const { config } = await loadConfiguration(io.env, io.cwd);
+    const { outputKeys } = await import('../../shared/exports/output-keys.js');
     if (sub === 'list') {
+      const { nextFireTime } = await import('../../shared/schedules/cron.js');
       if (name) throw new UsageError(`unexpected argument '${name}'. Run: kreports schedule --help`);
       const rows = config.schedules.map((s) => ({ name: s.name, cron: s.cron, timezone: s.timezone, window: s.window ?? 'previous-week', jobs: s.jobs.map((j) => j.name), next: nextFireTime(s.cron, new Date(), s.timezone).toISOString() }));
       if (values.json) io.out(JSON.stringify(rows));
@@ -59,6 +58,7 @@ export const scheduleCommand: Command = {
     try {
       const { store, where } = await openBlobStore(io.env, dataDir);
       const { runSchedule } = await import('../../shared/schedules/run-schedule.js');
+      const { runJobsInProcess } = await import('../in-process-runner.js');
       let planned: ReadonlyArray<JobMessage> = [];
       if (!values.json) io.err(`running schedule ${name} as of ${at.toISOString()}${kaltura.simulator ? ' (built-in simulator)' : ''}`);
       const run = await runJobsInProcess({
@@ -95,8 +95,8 @@ export const scheduleCommand: Command = {
       else {
         for (const m of planned) {
           const error = failedJobIds.get(m.jobId);
-          if (error) io.err(`failed ${describe(m, config.output.prefix)}: ${error}`);
-          else io.out(`ok ${describe(m, config.output.prefix)}`);
+          if (error) io.err(`failed ${describe(outputKeys, m, config.output.prefix)}: ${error}`);
+          else io.out(`ok ${describe(outputKeys, m, config.output.prefix)}`);
         }
         io.out(`${results.filter((r) => r.ok).length}/${results.length} job(s) done; files under ${whereShown}`);
       }

@@ -1,6 +1,5 @@
 import { parseCommandArgs } from '../args.js';
 import { configPath, displayPath, loadConfiguration } from '../runtime.js';
-import { ConfigError } from '../../shared/config/config-error.js';
 import { EXIT_OK, EXIT_USAGE } from '../errors.js';
 import type { Command } from './types.js';
 
@@ -25,6 +24,7 @@ Exit codes: 0 valid, 2 invalid or unreadable.`,
     const { values, positionals, help } = parseCommandArgs('validate-config', args, options, { max: 1, names: 'FILE' });
     if (help) return io.out(this.help), EXIT_OK;
     const file = positionals[0];
+    const { ConfigError } = await import('../../shared/config/config-error.js');
     try {
       const { config, path } = await loadConfiguration(io.env, io.cwd, file);
       const summary = { ok: true, file: displayPath(path, io.cwd), rules: config.rules.length, schedules: config.schedules.length, destinations: Object.keys(config.destinations).length };
