@@ -122,6 +122,14 @@ describe('worker Lambdas', () => {
     expect(JSON.stringify(dlq[0]!.Entries[0]!.MessageAttributes)).toContain('Invalid job message');
   });
 
+  it('check worker: two concurrent deliveries of one subject send one alert (conditional writes in DynamoDB)', async () => {
+    const { handler } = await import('../../functions/check-worker/index.js');
+    const message = jobFor(checkSpec({ destinations: ['slack'] }), '0_quiet_lambda_race');
+    const before = slack.requests.length;
+    await Promise.all([handler({ Records: [record(message, 'x')] }), handler({ Records: [record(message, 'y')] }), handler({ Records: [record(message, 'z')] })]);
+    expect(slack.requests.length - before).toBe(1);
+  });
+
   it('live-health worker: re-enqueues the watch with a 10 s SQS delay', async () => {
     const { handler } = await import('../../functions/live-health-worker/index.js');
     const message = jobFor(liveSpec({ destinations: ['slack'] }), '1_unhealthy_lambda', { rule: 'live-stream', at: new Date() });
