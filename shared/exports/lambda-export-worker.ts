@@ -56,14 +56,14 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
     ...JOB_KINDS.map((k) => QUEUE_URL_ENV[k]),
     ...JOB_KINDS.map((k) => DLQ_URL_ENV[k]),
   ]);
-  const [{ loadConfigFile }, { createKalturaClient }, { createS3BlobStore }, { createSqsJobQueue }, { createSqsDeadLetterSink }] = await Promise.all([
-    import('../config/load-config.js'),
+  const [{ readBundledConfig }, { createKalturaClient }, { createS3BlobStore }, { createSqsJobQueue }, { createSqsDeadLetterSink }] = await Promise.all([
+    import('./bundled-config.js'),
     import('../kaltura/kaltura-client.js'),
     import('../storage/s3-blob-store.js'),
     import('../queues/sqs-job-queue.js'),
     import('../queues/sqs-dead-letter-sink.js'),
   ]);
-  const [config, credentials] = await Promise.all([loadConfigFile(env.REPORTING_CONFIG_PATH), readCredentials(env.KALTURA_CREDENTIALS_SECRET)]);
+  const [config, credentials] = await Promise.all([readBundledConfig(env.REPORTING_CONFIG_PATH), readCredentials(env.KALTURA_CREDENTIALS_SECRET)]);
   const api = createKalturaClient({
     serviceUrl: env.KALTURA_SERVICE_URL,
     partnerId: env.KALTURA_PARTNER_ID,
