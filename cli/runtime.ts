@@ -60,6 +60,8 @@ export function isSimulated(env: NodeJS.ProcessEnv): boolean {
   return !env.KALTURA_SERVICE_URL;
 }
 
+export const LOCAL_BIG_ROWS = 10_000;
+
 /** Simulator knobs for demos and tests (not part of the product contract). */
 export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv): Record<string, number> {
   const num = (name: string) => {
@@ -69,8 +71,9 @@ export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv): Record<string, 
   const out: Record<string, number> = {};
   const port = num('SIMULATOR_PORT');
   if (port !== undefined) out.port = port;
-  const big = num('SIMULATOR_BIG_ROWS');
-  if (big !== undefined) out.bigRowCount = big;
+  // 10,000 by default here (the simulator's own default is 100,000): under report.getTable's 12,000-row
+  // limit, so a `big` entry exports with the example configuration's table source out of the box.
+  out.bigRowCount = num('SIMULATOR_BIG_ROWS') ?? LOCAL_BIG_ROWS;
   const ms = num('SIMULATOR_MICROSERVICE_MS');
   if (ms !== undefined) out.microserviceJobMs = ms;
   const partner = num('KALTURA_PARTNER_ID');
