@@ -1,5 +1,5 @@
 /** Factories for infrastructure tests: a ReportingStack built from a fixture configuration. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +18,24 @@ export interface BuildOptions extends Partial<Omit<ReportingStackProps, 'config'
   bundle?: boolean;
 }
 
+const outdirs: string[] = [];
+
+/** A temporary directory removed by `removeTempDirs()` (call it in afterAll). */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  outdirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export async function buildStack(options: BuildOptions = {}): Promise<{ app: App; stack: ReportingStack }> {
   const { configFile = DEPLOY_CONFIG, bundle = false, ...props } = options;
   const config = await loadDeployConfig(configFile);
   const app = new App({
-    outdir: mkdtempSync(join(tmpdir(), 'kreports-cdk-test-')),
+    outdir: tempDir('kreports-cdk-test-'),
     context: {
       // Asset paths in the template metadata let tests open the bundles.
       'aws:cdk:enable-asset-metadata': true,

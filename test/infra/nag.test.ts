@@ -6,8 +6,8 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { describe, expect, it } from 'vitest';
-import { buildStack, FIXTURES } from './helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildStack, FIXTURES, removeTempDirs } from './helpers.js';
 import { join } from 'node:path';
 
 function errorsOf(scope: IConstruct): string[] {
@@ -29,6 +29,8 @@ function acknowledgements(scope: IConstruct): Array<{ path: string; id: string; 
   }
   return found;
 }
+
+afterAll(() => removeTempDirs());
 
 describe('cdk-nag AwsSolutions', () => {
   it.each([

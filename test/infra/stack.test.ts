@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDeployConfig } from '../../infra/deploy-config.js';
 import { ESM_REQUIRE_BANNER } from '../../infra/bundling.js';
 import { WORKERS } from '../../infra/job-kinds.js';
@@ -13,7 +13,7 @@ import type { ReportingStack } from '../../infra/reporting-stack.js';
 import { JOB_KINDS, type JobKind } from '../../shared/jobs/job-message.js';
 import { LambdaEnvSchema } from '../../shared/runtime/lambda-env.js';
 import type { ReportingConfig } from '../../shared/config/schema.js';
-import { buildStack, DEPLOY_CONFIG, logicalIdOf } from './helpers.js';
+import { buildStack, DEPLOY_CONFIG, logicalIdOf, removeTempDirs } from './helpers.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any>; DependsOn?: unknown };
 
@@ -61,6 +61,8 @@ beforeAll(async () => {
   resources = json.Resources;
   templateText = JSON.stringify(json);
 });
+
+afterAll(() => removeTempDirs());
 
 describe('webhook API', () => {
   it('exposes exactly POST /webhooks/kaltura, proxied to the receiver with payload format 2.0', () => {

@@ -3,17 +3,16 @@
  * configuration checks that stop synth, and `npm run synth` itself (offline, no credentials).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadDeployConfig } from '../../infra/deploy-config.js';
 import { MissingFunctionError } from '../../infra/constructs/reporting-function.js';
 import { PROJECT_ROOT } from '../../infra/reporting-stack.js';
 import { ConfigError } from '../../shared/config/config-error.js';
 import { loadConfigFile } from '../../shared/config/load-config.js';
-import { buildStack, FIXTURES, logicalIdOf, STUB_FUNCTIONS_DIR } from './helpers.js';
+import { buildStack, FIXTURES, logicalIdOf, removeTempDirs, STUB_FUNCTIONS_DIR, tempDir } from './helpers.js';
 
 const BAD_CONFIG = join(FIXTURES, 'bad-config.yaml');
 const BAD_CRON_CONFIG = join(FIXTURES, 'bad-cron-config.yaml');
@@ -38,6 +37,8 @@ function runSynth(args: string[], env: Record<string, string> = {}) {
     timeout: 120_000,
   });
 }
+
+afterAll(() => removeTempDirs());
 
 describe('secrets and Kaltura endpoint options', () => {
   it('imports existing secrets by name instead of creating placeholders', async () => {
@@ -100,22 +101,28 @@ describe('configuration validated at synth', () => {
 
   it('npm run synth stops on a bad configuration and prints the validate-config lines', async () => {
     const expected = await configErrorLines(() => loadConfigFile(relative(PROJECT_ROOT, BAD_CONFIG)));
-    const outdir = mkdtempSync(join(tmpdir(), 'kreports-synth-bad-'));
+    const outdir = tempDir('kreports-synth-bad-');
     const result = runSynth(['-o', outdir], { REPORTING_CONFIG: relative(PROJECT_ROOT, BAD_CONFIG) });
     expect(result.status).not.toBe(0);
     for (const line of expected) expect(result.stderr).toContain(line);
     expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);
-  });
+  }, 60_000);
 
   it('npm run synth works offline without AWS credentials and says where the template is', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'kreports-synth-ok-'));
-    const result = runSynth(['-o', outdir, '-c', `functionsDir=${relative(PROJECT_ROOT, STUB_FUNCTIONS_DIR)}`, '-c', 'kalturaPartnerId=4242']);
+    const outdir = tempDir('kreports-synth-ok-');
+    const adminSecret = 'synthEnvAdminSecretSentinel0123456789';
+    const result = runSynth(['-o', outdir, '-c', `functionsDir=${relative(PROJECT_ROOT, STUB_FUNCTIONS_DIR)}`, '-c', 'kalturaPartnerId=4242'], {
+      KALTURA_ADMIN_SECRET: adminSecret,
+      KALTURA_WEBHOOK_SECRETS: adminSecret,
+    });
     expect(result.stderr + result.stdout).not.toMatch(/AwsSolutions-/);
     expect(result.status).toBe(0);
     const templateFile = join(outdir, 'KalturaReporting.template.json');
     expect(result.stdout).toContain(`Synthesized stack KalturaReporting`);
     expect(result.stdout).toContain(relative(PROJECT_ROOT, templateFile));
-    const template = JSON.parse(readFileSync(templateFile, 'utf8'));
+    const templateText = readFileSync(templateFile, 'utf8');
+    expect(templateText).not.toContain(adminSecret);
+    const template = JSON.parse(templateText);
     expect(Object.values(template.Resources as Record<string, { Type: string }>).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(6);
-  });
+  }, 150_000); // a real synth: ~10 s on an idle 2-core machine, much more when it is busy
 });
