@@ -154,7 +154,9 @@ export class SimServer {
     if (!fault) return false;
     if (fault.kind === 'delay') {
       await sleep(fault.ms);
-      return res.destroyed || req.socket.destroyed;
+      if (!res.destroyed && !req.socket.destroyed) return false;
+      this.log(logAs.service, logAs.action, params, 0);
+      return true;
     }
     if (fault.kind === 'drop-connection') {
       this.log(logAs.service, logAs.action, params, 0);
