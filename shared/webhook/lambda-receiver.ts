@@ -1,0 +1,84 @@
+/**
+ * The receiver wired for AWS Lambda behind an API Gateway HTTP API (payload format 2.0):
+ * SQS job queues, the DynamoDB idempotency store, the S3 archive and the webhook secrets from
+ * Secrets Manager — all through the small signed AWS client, so the module graph stays tiny
+ * (cold start budget: 2x an empty handler).
+ *
+ * The receiver is built on the first request, not at import: reading the bundled configuration and
+ * the environment is cheap, and the first request pays it once.
+ */
+import type { JobKind } from '../jobs/job-message.js';
+import { JOB_KINDS } from '../jobs/job-message.js';
+import { readFile } from 'node:fs/promises';
+import { ReportingConfigSchema, type ReportingConfig } from '../config/schema.js';
+import { ConfigError } from '../config/config-error.js';
+import { formatIssues } from '../validation/format-issues.js';
+import { readLambdaEnv, QUEUE_URL_ENV, type LambdaEnvKey } from '../runtime/lambda-env.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { createSqsJobQueue } from '../queues/sqs-job-queue.js';
+import { createDynamoDbIdempotencyStore } from '../idempotency/dynamodb-idempotency-store.js';
+import { createS3LiteBlobStore } from '../aws/s3-lite-blob-store.js';
+import { cachedSecretString, parseWebhookSecrets } from '../aws/secrets-manager-lite.js';
+import { createReceiver, type Receiver, type ReceiverResponse } from './receiver.js';
+
+/** The parts of `APIGatewayProxyEventV2` the receiver reads. */
+export interface HttpApiEvent {
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly body?: string | null;
+  readonly isBase64Encoded?: boolean;
+  readonly requestContext?: { readonly requestId?: string; readonly http?: { readonly method?: string; readonly path?: string } };
+}
+
+export interface HttpApiResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: false;
+}
+
+/** Event -> receiver request: the exact bytes (base64-decoded when API Gateway encoded them). */
+export function requestFromEvent(event: HttpApiEvent): { headers: Record<string, string>; body: Buffer } {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (typeof v === 'string') headers[k.toLowerCase()] = v;
+  const raw = event.body ?? '';
+  const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  return { headers, body };
+}
+
+export function resultFromResponse(response: ReceiverResponse): HttpApiResult {
+  return { statusCode: response.status, headers: response.headers, body: response.body, isBase64Encoded: false };
+}
+
+/**
+ * The configuration bundled with the function: JSON, validated at synth (with the cross-field
+ * checks); here only parsed again for its defaults. Not `loadConfigFile`, which would bundle the
+ * YAML parser (115 KB) into the receiver for nothing.
+ */
+export async function loadBundledConfig(path: string): Promise<ReportingConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new ConfigError(path, [`${path}: (root): cannot read the bundled configuration (redeploy with npm run deploy)`], { cause });
+  }
+  const parsed = ReportingConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(path, formatIssues(path, parsed.error.issues));
+  return parsed.data;
+}
+
+export async function createLambdaReceiver(env: NodeJS.ProcessEnv = process.env, logger: Logger = createLogger({ service: 'receiver' })): Promise<Receiver> {
+  const queueKeys = JOB_KINDS.map((k) => QUEUE_URL_ENV[k]);
+  const e = readLambdaEnv(['REPORTING_CONFIG_PATH', 'BUCKET_NAME', 'STATE_TABLE_NAME', 'KALTURA_PARTNER_ID', 'WEBHOOK_SECRETS_SECRET', ...queueKeys] as LambdaEnvKey[], env) as Record<string, unknown>;
+  const config = await loadBundledConfig(String(e.REPORTING_CONFIG_PATH));
+  const queueUrls = Object.fromEntries(JOB_KINDS.map((k) => [k, String(e[QUEUE_URL_ENV[k]])])) as Record<JobKind, string>;
+  const secretString = cachedSecretString(String(e.WEBHOOK_SECRETS_SECRET));
+  return createReceiver({
+    config,
+    partnerId: Number(e.KALTURA_PARTNER_ID),
+    secrets: async () => parseWebhookSecrets(await secretString()),
+    queue: createSqsJobQueue({ queueUrls }),
+    archive: createS3LiteBlobStore({ bucket: String(e.BUCKET_NAME) }),
+    idempotency: createDynamoDbIdempotencyStore({ tableName: String(e.STATE_TABLE_NAME) }),
+    logger,
+  });
+}
