@@ -58,12 +58,12 @@ export function acknowledgeNagFindings(stack: ReportingStack, outputPrefix: stri
   for (const kind of ['export', 'microservice'] as const) {
     const role = stack.workers[kind].function.role;
     ack(role, `AwsSolutions-IAM5[Resource::${bucketArn}/${outputPrefix}*]`, `The ${kind} worker writes CSV files and manifests under the configured output prefix (${outputPrefix}) with keys derived from rule, subject and period; nothing outside it.`);
-    for (const action of ['s3:Abort*', 's3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*']) {
-      ack(role, `AwsSolutions-IAM5[Action::${action}]`, `From bucket.grantReadWrite limited to ${outputPrefix}*: multipart upload/abort, reading back manifests and replacing a period's files on re-run.`);
+    for (const action of ['s3:Abort*', 's3:GetObject*', 's3:GetBucket*', 's3:List*']) {
+      ack(role, `AwsSolutions-IAM5[Action::${action}]`, `From bucket.grantPut + grantRead limited to ${outputPrefix}*: multipart upload and abort, reading back what the worker wrote (manifests, downloads); no delete.`);
     }
   }
 
-  for (const kind of JOB_KINDS) {
+  for (const kind of ['check', 'live-health'] as const) {
     ack(
       stack.workers[kind].function.role,
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',

@@ -186,19 +186,22 @@ export class ReportingStack extends Stack {
     // Scheduler: fan out jobs to the queues.
     for (const kind of JOB_KINDS) jobQueues[kind].queue.grantSendMessages(this.scheduler.fn);
 
-    // Workers: Kaltura credentials, state (idempotency + alert state), operator notices.
-    for (const kind of JOB_KINDS) {
-      this.secrets.kalturaCredentials.secret.grantRead(worker(kind));
+    // Every worker: Kaltura credentials. (Permanent failures go to its own dead-letter queue: QueueWorker.)
+    for (const kind of JOB_KINDS) this.secrets.kalturaCredentials.secret.grantRead(worker(kind));
+    // Alert workers: alert state (compare-and-set per rule and subject) and operator notices.
+    for (const kind of ['check', 'live-health'] as const) {
       table.grantReadWriteData(worker(kind));
       this.operatorTopic.topic.grantPublish(worker(kind));
     }
     // Re-polling through SQS delays: live health watches and microservice jobs re-enqueue themselves.
     jobQueues['live-health'].queue.grantSendMessages(worker('live-health'));
     jobQueues.microservice.queue.grantSendMessages(worker('microservice'));
-    // Exports and microservice results go to S3 under the configured prefix.
+    // Exports and microservice results: streamed multipart uploads (and reads) under the output prefix only.
     const outputPattern = `${config.output.prefix}*`;
-    bucket.grantReadWrite(worker('export'), outputPattern);
-    bucket.grantReadWrite(worker('microservice'), outputPattern);
+    for (const kind of ['export', 'microservice'] as const) {
+      bucket.grantPut(worker(kind), outputPattern);
+      bucket.grantRead(worker(kind), outputPattern);
+    }
     // Alert workers: destination secrets and SNS destinations named by the configuration.
     this.grantDestinations(config, [worker('check'), worker('live-health')]);
 

@@ -2,12 +2,12 @@
  * One EventBridge Scheduler schedule per configuration schedule: the five-field cron converted to
  * `cron(m h dom mon dow year)` and evaluated in the schedule's IANA timezone (so "Mondays 06:00
  * New York" stays 06:00 across daylight-saving changes), invoking the scheduler Lambda with
- * `{"schedule":"<name>"}`. Delivery is retried and what still fails lands in a dead-letter queue.
+ * `{"schedule":"<name>","scheduledTime":"<aws.scheduler.scheduled-time>"}`. Delivery is retried and what still fails lands in a dead-letter queue.
  */
 import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
+import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -43,7 +43,8 @@ export class ReportingSchedules extends Construct {
     for (const config of props.schedules) {
       const target = new LambdaInvoke(props.scheduler, {
         role,
-        input: ScheduleTargetInput.fromObject({ schedule: config.name }),
+        // The fire time rides along, so a run delivered late or retried still covers its own period.
+        input: ScheduleTargetInput.fromObject({ schedule: config.name, scheduledTime: ContextAttribute.scheduledTime }),
         retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
         maxEventAge: SCHEDULE_MAX_EVENT_AGE,
         deadLetterQueue: props.deadLetterQueue,

@@ -243,9 +243,22 @@ describe('least-privilege IAM', () => {
       expect(text).toContain('arn:aws:sns:eu-west-1:111122223333:kreports-alerts');
     }
     for (const kind of ['export', 'microservice'] as const) {
-      const text = JSON.stringify(statementsOf(roleId(kind)));
+      const statements = statementsOf(roleId(kind));
+      const text = JSON.stringify(statements);
       expect(text).not.toContain('kreports/slack-webhook');
-      expect(text).toContain('/exports/*'); // the configured output prefix, nothing else of the bucket
+      // Exporters touch only the configured output prefix, never delete, and need no alert state or operator topic.
+      const objectResources = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:PutObject') || a.startsWith('s3:GetObject'))).flatMap(resourcesOf);
+      for (const r of objectResources) if (JSON.stringify(r).includes('/')) expect(JSON.stringify(r)).toContain('/exports/*');
+      expect(statements.flatMap(actionsOf)).toEqual(expect.arrayContaining(['s3:PutObject', 's3:Abort*', 's3:GetObject*']));
+      expect(statements.flatMap(actionsOf).some((a) => a.startsWith('s3:DeleteObject'))).toBe(false);
+      expect(mentions(statements, logicalIdOf(stack, stack.stateTable.table))).toBe(false);
+      expect(mentions(statements, logicalIdOf(stack, stack.operatorTopic.topic))).toBe(false);
+    }
+    for (const kind of ['check', 'live-health'] as const) {
+      const statements = statementsOf(roleId(kind));
+      expect(mentions(statements, logicalIdOf(stack, stack.stateTable.table)), kind).toBe(true);
+      expect(statements.flatMap(actionsOf)).toContain('sns:Publish');
+      expect(JSON.stringify(statements)).not.toMatch(/s3:/);
     }
   });
 });
@@ -304,7 +317,8 @@ describe('schedules', () => {
         State: 'ENABLED',
         FlexibleTimeWindow: { Mode: 'OFF' },
       });
-      expect(JSON.parse(found![1].Properties.Target.Input)).toEqual({ schedule: name });
+      // The scheduler Lambda computes the period from the fire time, not from when the retry arrives.
+      expect(JSON.parse(found![1].Properties.Target.Input)).toEqual({ schedule: name, scheduledTime: '<aws.scheduler.scheduled-time>' });
     }
   });
 
