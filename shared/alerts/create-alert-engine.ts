@@ -12,7 +12,7 @@ import type { StateStore } from '../ports/state-store.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { join } from 'node:path';
 import { ReportingError } from '../errors/base-error.js';
-import { resolveSecret as defaultResolveSecret } from '../secrets/resolve-secret.js';
+import { createSecretResolver } from './secret-resolver.js';
 import { PermanentJobError, type JobHandler } from '../queues/job-batch-processor.js';
 import { buildAlertMessage, type AlertMessage, type AlertSeverity, type Observation } from './alert-message.js';
 import { evaluateAlert, type DeliveryOutcome, type EvaluateAlertResult } from './alert-state.js';
@@ -23,7 +23,7 @@ import { createSlackDestination } from './destinations/slack.js';
 import { createTeamsDestination } from './destinations/teams.js';
 import { createKalturaEmailDestination } from './destinations/kaltura-email.js';
 import { createWebhookDestination } from './destinations/webhook.js';
-import { createSnsDestination, type SnsSender } from './destinations/sns.js';
+import { createSnsDestination, type SnsPublisher } from './destinations/sns.js';
 import { createLocalDestination } from './destinations/local.js';
 import { checkObservation, errorCheckResult, recordCheckResult, runCheck, type CheckMessage, type CheckResult } from '../checks/run-check.js';
 import { watchLiveStream, type LiveHealthMessage } from '../live-health/watch-live-stream.js';
@@ -42,11 +42,13 @@ export interface AlertEngineDeps {
   readonly api?: KalturaApi;
   /** A KS for the Kaltura Messaging destination; default `api.getKs()`. */
   readonly getKs?: () => Promise<string>;
+  /** Default: environment variables and Secrets Manager through the small signed client (`secret-resolver.ts`). */
   readonly resolveSecret?: (ref: SecretRef) => Promise<string>;
   readonly now?: () => Date;
   /** For destinations' pacing and Retry-After waits (tests pass a fast one). */
   readonly sleep?: Sleep;
-  readonly snsClient?: SnsSender;
+  /** SNS publisher (tests); default the signed Query-protocol call. */
+  readonly snsPublish?: SnsPublisher;
   /** Slack pacing per webhook; default 1000 ms. */
   readonly slackMinIntervalMs?: number;
   readonly httpTimeoutMs?: number;
@@ -78,7 +80,7 @@ interface DestinationHealth {
 
 export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
   const now = deps.now ?? (() => new Date());
-  const secret = deps.resolveSecret ?? ((ref: SecretRef) => defaultResolveSecret(ref));
+  const secret = deps.resolveSecret ?? createSecretResolver();
   const built = new Map<string, AlertDestination>();
   const api = deps.api;
   const getKs = deps.getKs ?? (api?.getKs ? () => api.getKs!() : undefined);
@@ -110,7 +112,7 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
           ...timeout,
         });
       case 'sns':
-        return createSnsDestination({ name, topicArn: config.topicArn, ...(deps.snsClient ? { client: deps.snsClient } : {}) });
+        return createSnsDestination({ name, topicArn: config.topicArn, ...(deps.snsPublish ? { publish: deps.snsPublish } : {}) });
       case 'local':
         if (!localAlertsPath) {
           return { name, type: 'local', send: () => Promise.reject(new DestinationError(name, 'the local destination only works in the local runtime (npm start); use another destination in AWS.', { retryable: false })) };

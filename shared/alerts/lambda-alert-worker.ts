@@ -5,7 +5,8 @@
  * invocation and kept for the life of the execution environment; a failed start is retried on the
  * next invocation (the batch is retried by SQS meanwhile).
  */
-import { loadConfigFile } from '../config/load-config.js';
+import { readFileSync } from 'node:fs';
+import { validateConfig } from '../config/load-config.js';
 import { JOB_KINDS, type JobKind } from '../jobs/job-message.js';
 import { createKalturaClient } from '../kaltura/kaltura-client.js';
 import { createLogger, type Logger } from '../logging/logger.js';
@@ -13,7 +14,7 @@ import { processJobBatch, type BatchResponse, type JobHandler, type QueueRecord 
 import { createSqsDeadLetterSink } from '../queues/sqs-dead-letter-sink.js';
 import { createSqsJobQueue } from '../queues/sqs-job-queue.js';
 import { DLQ_URL_ENV, QUEUE_URL_ENV, readLambdaEnv } from '../runtime/lambda-env.js';
-import { resolveSecret } from '../secrets/resolve-secret.js';
+import { cachedSecretString } from '../aws/secrets-manager-lite.js';
 import { ValidationError } from '../errors/base-error.js';
 import { z } from '../validation/zod.js';
 import { createDynamoStateStore } from '../state/dynamodb-state-store.js';
@@ -29,7 +30,7 @@ const CredentialsSchema = z.object({
 });
 
 export async function readKalturaCredentials(secretName: string): Promise<z.infer<typeof CredentialsSchema>> {
-  const text = await resolveSecret({ secret: secretName });
+  const text = await cachedSecretString(secretName)();
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -60,7 +61,8 @@ async function start(kind: 'check' | 'live-health', logger: Logger): Promise<Wor
     ...JOB_KINDS.map((k) => QUEUE_URL_ENV[k]),
     ...JOB_KINDS.map((k) => DLQ_URL_ENV[k]),
   ]);
-  const config = await loadConfigFile(env.REPORTING_CONFIG_PATH);
+  // The stack bundles the configuration as validated JSON (no YAML parser in the function).
+  const config = validateConfig(JSON.parse(readFileSync(env.REPORTING_CONFIG_PATH, 'utf8')), env.REPORTING_CONFIG_PATH);
   const credentials = await readKalturaCredentials(env.KALTURA_CREDENTIALS_SECRET);
   const api = createKalturaClient({
     serviceUrl: env.KALTURA_SERVICE_URL,

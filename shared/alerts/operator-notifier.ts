@@ -9,7 +9,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../logging/logger.js';
-import { publishToSns, type SnsSender } from './destinations/sns.js';
+import { publishToSns, type SnsPublisher } from './destinations/sns.js';
 
 export interface OperatorProblem {
   /** Destination name from the configuration. */
@@ -47,12 +47,17 @@ export function createLogOperatorNotifier(options: { logger: Logger; path?: stri
   };
 }
 
-export function createSnsOperatorNotifier(options: { topicArn: string; logger: Logger; client?: SnsSender }): OperatorNotifier {
+export function createSnsOperatorNotifier(options: { topicArn: string; logger: Logger; publish?: SnsPublisher }): OperatorNotifier {
   return {
     async notify(problem) {
       options.logger.error('alert destination failed permanently', { destination: problem.destination, type: problem.type, reason: problem.reason, alert: problem.alert });
       try {
-        await publishToSns(options.client, options.topicArn, `Kaltura reporting: destination ${problem.destination} is broken`, text(problem), { kind: 'destination-broken', destination: problem.destination });
+        await (options.publish ?? publishToSns)({
+          topicArn: options.topicArn,
+          subject: `Kaltura reporting: destination ${problem.destination} is broken`,
+          message: text(problem),
+          attributes: { kind: 'destination-broken', destination: problem.destination },
+        });
       } catch (error) {
         // The log line above is the fallback; never fail the job because the operator topic failed.
         options.logger.error('could not notify the operator topic', { error });

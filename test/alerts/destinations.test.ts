@@ -8,7 +8,7 @@ import { buildAlertMessage, type AlertMessage } from '../../shared/alerts/alert-
 import { createWebhookDestination } from '../../shared/alerts/destinations/webhook.js';
 import { createSlackDestination, slackPayload } from '../../shared/alerts/destinations/slack.js';
 import { createTeamsDestination } from '../../shared/alerts/destinations/teams.js';
-import { createSnsDestination, snsSubject } from '../../shared/alerts/destinations/sns.js';
+import { createSnsDestination, createSnsPublisher, snsSubject } from '../../shared/alerts/destinations/sns.js';
 import { createLocalDestination } from '../../shared/alerts/destinations/local.js';
 import { createKalturaEmailDestination } from '../../shared/alerts/destinations/kaltura-email.js';
 import { DestinationError, createPacer } from '../../shared/alerts/destinations/destination.js';
@@ -160,16 +160,26 @@ describe('Kaltura Messaging', () => {
 });
 
 describe('SNS', () => {
-  it('publishes title and text with attributes, and classifies SDK errors', async () => {
-    const sent: Array<{ input: Record<string, unknown> }> = [];
-    const destination = createSnsDestination({ name: 'sns', topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts', client: { send: async (c) => void sent.push(c as { input: Record<string, unknown> }) } });
+  it('publishes title and text with attributes (Query protocol, signed), and classifies errors', async () => {
+    const sns = await server({ status: 200, headers: { 'content-type': 'text/xml' }, body: '<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult></PublishResponse>' }, '/');
+    const publish = createSnsPublisher({ endpoint: sns.url });
+    const destination = createSnsDestination({ name: 'sns', topicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts', publish });
     await destination.send(sampleMessage());
-    expect(sent[0]!.input).toMatchObject({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:alerts', Subject: snsSubject(sampleMessage().title), MessageAttributes: { kind: { DataType: 'String', StringValue: 'firing' } } });
-    expect(String(sent[0]!.input.Message)).toContain('count_plays is 0');
-    const failing = (name: string, status: number) =>
-      createSnsDestination({ name: 'sns', topicArn: 'arn:aws:sns:us-east-1:1:x', client: { send: async () => Promise.reject(Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } })) } });
-    await expect(failing('NotFoundException', 404).send(sampleMessage())).rejects.toMatchObject({ retryable: false });
-    await expect(failing('ThrottlingException', 400).send(sampleMessage())).rejects.toMatchObject({ retryable: true });
+    const form = new URLSearchParams(sns.requests[0]!.body);
+    expect(Object.fromEntries(form)).toMatchObject({
+      Action: 'Publish',
+      TopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+      Subject: snsSubject(sampleMessage().title),
+      'MessageAttributes.entry.1.Name': 'kind',
+      'MessageAttributes.entry.1.Value.StringValue': 'firing',
+    });
+    expect(form.get('Message')).toContain('count_plays is 0');
+    expect(String(sns.requests[0]!.headers.authorization)).toMatch(/^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/eu-west-1\/sns\/aws4_request/);
+    // A topic that does not exist is permanent; throttling is retryable.
+    sns.fallback = { status: 404, body: '<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error></ErrorResponse>' };
+    await expect(destination.send(sampleMessage())).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('NotFound') });
+    const throttled = createSnsDestination({ name: 'sns', topicArn: 'arn:aws:sns:eu-west-1:1:x', publish: async () => Promise.reject(Object.assign(new Error('slow down'), { code: 'Throttling' })) });
+    await expect(throttled.send(sampleMessage())).rejects.toMatchObject({ retryable: true });
     expect(snsSubject('é'.repeat(150))).toHaveLength(100);
   });
 });

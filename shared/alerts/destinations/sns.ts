@@ -1,23 +1,25 @@
 /**
  * Amazon SNS: publishes the alert's text (subject = title) with message attributes for filtering
- * subscriptions (`kind`, `severity`, `rule`, `job`). The SDK is imported on first use only.
+ * subscriptions (`kind`, `severity`, `rule`, `job`).
  *
- * Throttling, 5xx and network errors are retryable; NotFound / AuthorizationError / InvalidParameter
- * are permanent (wrong topic ARN or missing `sns:Publish` permission).
+ * SNS speaks the AWS Query protocol (form-encoded POST, XML answers); we send `Publish` through the
+ * small signed HTTP helper in `shared/aws/` instead of the AWS SDK, so a worker does not carry the
+ * SDK in its bundle. Throttling, 5xx and network errors are retryable; NotFound, AuthorizationError,
+ * InvalidParameter are permanent (wrong topic ARN or missing `sns:Publish` permission).
  */
 import type { AlertMessage } from '../alert-message.js';
 import { DestinationError, type AlertDestination } from './destination.js';
+import { AwsServiceError, endpointFor, sendAws, type AwsHttpResponse } from '../../aws/aws-http.js';
 
-/** The part of `SNSClient` we use (tests pass a fake). */
-export interface SnsSender {
-  send(command: unknown): Promise<unknown>;
-}
-
-export interface SnsDestinationOptions {
-  readonly name: string;
+export interface SnsPublishInput {
   readonly topicArn: string;
-  readonly client?: SnsSender;
+  readonly subject: string;
+  readonly message: string;
+  readonly attributes: Readonly<Record<string, string>>;
 }
+
+/** Publishes one message; the default goes to SNS itself. Tests pass a fake. */
+export type SnsPublisher = (input: SnsPublishInput) => Promise<void>;
 
 /** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
 export function snsSubject(title: string): string {
@@ -25,37 +27,65 @@ export function snsSubject(title: string): string {
   return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
 }
 
-let sdk: Promise<typeof import('@aws-sdk/client-sns')> | undefined;
-let sharedClient: SnsSender | undefined;
+/** The form body of a Query-protocol `Publish`. */
+export function publishForm(input: SnsPublishInput): string {
+  const form = new URLSearchParams({ Action: 'Publish', Version: '2010-03-31', TopicArn: input.topicArn, Message: input.message, Subject: snsSubject(input.subject) });
+  Object.entries(input.attributes).forEach(([name, value], i) => {
+    const n = i + 1;
+    form.set(`MessageAttributes.entry.${n}.Name`, name);
+    form.set(`MessageAttributes.entry.${n}.Value.DataType`, 'String');
+    form.set(`MessageAttributes.entry.${n}.Value.StringValue`, value || '-');
+  });
+  return form.toString();
+}
 
-export async function publishToSns(client: SnsSender | undefined, topicArn: string, subject: string, text: string, attributes: Record<string, string>): Promise<void> {
-  const mod = await (sdk ??= import('@aws-sdk/client-sns'));
-  const sender = client ?? (sharedClient ??= new mod.SNSClient({}));
-  await sender.send(
-    new mod.PublishCommand({
-      TopicArn: topicArn,
-      Subject: snsSubject(subject),
-      Message: text,
-      MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v || '-' }])),
-    }),
-  );
+function parseQueryError(res: AwsHttpResponse): { code: string; message: string; details: Record<string, unknown> } {
+  const xml = res.body.toString('utf8');
+  const code = /<Code>([^<]+)<\/Code>/.exec(xml)?.[1] ?? `HTTP${res.status}`;
+  const message = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1] ?? '';
+  return { code, message, details: {} };
+}
+
+/** The real publisher: region from the topic ARN, endpoint from `AWS_ENDPOINT_URL_SNS` or the public one. */
+export function createSnsPublisher(options: { endpoint?: string; timeoutMs?: number } = {}): SnsPublisher {
+  return async (input) => {
+    const region = input.topicArn.split(':')[3] || undefined;
+    const regionName = region ?? process.env.AWS_REGION ?? 'us-east-1';
+    const url = new URL(options.endpoint ?? endpointFor('sns', regionName));
+    await sendAws(
+      { service: 'sns', region: regionName, timeoutMs: options.timeoutMs ?? 5000 },
+      { method: 'POST', url, operation: 'Publish', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: publishForm(input) },
+      parseQueryError,
+    );
+  };
+}
+
+let defaultPublisher: SnsPublisher | undefined;
+export const publishToSns: SnsPublisher = (input) => (defaultPublisher ??= createSnsPublisher())(input);
+
+const PERMANENT = new Set(['NotFound', 'NotFoundException', 'AuthorizationError', 'AuthorizationErrorException', 'InvalidParameter', 'InvalidParameterValue', 'InvalidClientTokenId', 'KMSDisabled', 'KMSDisabledException']);
+
+export interface SnsDestinationOptions {
+  readonly name: string;
+  readonly topicArn: string;
+  readonly publish?: SnsPublisher;
 }
 
 export function createSnsDestination(options: SnsDestinationOptions): AlertDestination {
+  const publish = options.publish ?? publishToSns;
   return {
     name: options.name,
     type: 'sns',
     async send(message: AlertMessage) {
       try {
-        await publishToSns(options.client, options.topicArn, message.title, message.text, { kind: message.kind, severity: message.severity, rule: message.rule, job: message.job });
+        await publish({ topicArn: options.topicArn, subject: message.title, message: message.text, attributes: { kind: message.kind, severity: message.severity, rule: message.rule, job: message.job } });
       } catch (error) {
-        const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-        const status = e.$metadata?.httpStatusCode;
-        const permanent = ['NotFoundException', 'NotFound', 'AuthorizationErrorException', 'AuthorizationError', 'InvalidParameterException', 'InvalidParameter', 'KMSDisabledException'].includes(e.name ?? '');
-        const retryable = !permanent && (Boolean(e.$retryable) || status === undefined || status >= 500 || status === 429 || /Throttl/.test(e.name ?? ''));
-        throw new DestinationError(options.name, `SNS Publish failed (${e.name ?? 'Error'})${retryable ? '; will retry' : ': check the topic ARN and the function role (sns:Publish)'}.`, {
+        const code = error instanceof AwsServiceError ? error.code : ((error as { code?: string; name?: string })?.code ?? (error as Error)?.name ?? 'Error');
+        const status = error instanceof AwsServiceError ? error.statusCode : undefined;
+        const retryable = !PERMANENT.has(code) && (error instanceof AwsServiceError ? error.retryable : true);
+        throw new DestinationError(options.name, `SNS Publish failed (${code})${retryable ? '; will retry' : ': check the topic ARN and the function role (sns:Publish)'}.`, {
           retryable,
-          ...(status !== undefined ? { status } : {}),
+          ...(status ? { status } : {}),
           cause: error,
         });
       }
