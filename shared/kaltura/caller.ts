@@ -11,6 +11,8 @@ import type { SessionManager } from './session.js';
 import { header, readText, xKalturaErrorCode, type StreamResponse, type Transport } from './transport.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } as const;
+/** Shows up in Kaltura's server logs, so Kaltura support can find this project's calls. */
+export const CLIENT_TAG = 'kaltura-reporting';
 
 export interface ApiExceptionWire {
   readonly code: string;
@@ -65,7 +67,7 @@ export class ApiCaller {
   /** One action with an explicit KS (or none): retried on transient failures, no session handling. */
   raw = async (service: string, action: string, params: Record<string, unknown>, ks?: string): Promise<unknown> => {
     const call = `${service}.${action}`;
-    const body = encodeCall(ks ? { ...params, ks } : params);
+    const body = encodeCall({ ...params, clientTag: CLIENT_TAG, ...(ks ? { ks } : {}) });
     return this.transport.withRetries(call, async () => {
       const res = await this.transport.text({ url: this.actionUrl(service, action), method: 'POST', headers: FORM, body, call });
       const died = res.text.trim() === '' ? xKalturaErrorCode(res.headers) : undefined;
@@ -118,7 +120,7 @@ export class ApiCaller {
       call,
       options,
       async (ks) => {
-        const body = encodeMultirequest(items, { ks });
+        const body = encodeMultirequest(items, { ks, clientTag: CLIENT_TAG });
         return this.transport.withRetries(call, async () => {
           const res = await this.transport.text({ url: `${this.serviceUrl.replace(/\/+$/, '')}/service/multirequest`, method: 'POST', headers: FORM, body, call });
           const value = parseJson(res.text, call);
@@ -146,7 +148,7 @@ export class ApiCaller {
     const call = `${service}.${action}`;
     return this.withSession(call, options, (ks) =>
       this.transport.withRetries(call, async () => {
-        const res = await this.transport.stream({ url: this.actionUrl(service, action), method: 'POST', headers: FORM, body: encodeCall({ ...params, ks }), call });
+        const res = await this.transport.stream({ url: this.actionUrl(service, action), method: 'POST', headers: FORM, body: encodeCall({ ...params, clientTag: CLIENT_TAG, ks }), call });
         const type = header(res.headers, 'content-type') ?? '';
         const died = xKalturaErrorCode(res.headers);
         if (died && !/json/i.test(type)) {
