@@ -27,6 +27,7 @@ import { createSnsDestination, type SnsPublisher } from './destinations/sns.js';
 import { createLocalDestination } from './destinations/local.js';
 import { checkObservation, errorCheckResult, recordCheckResult, runCheck, type CheckMessage, type CheckResult } from '../checks/run-check.js';
 import { watchLiveStream, type LiveHealthMessage } from '../live-health/watch-live-stream.js';
+import { holdWatchLease } from '../live-health/watch-lease.js';
 
 export interface AlertEngineDeps {
   readonly config: ReportingConfig;
@@ -285,6 +286,8 @@ export function createLiveHealthJobHandler(deps: JobHandlerDeps & { readonly idl
         now,
         logger: context.logger,
         ...(deps.idleStopMs !== undefined ? { idleStopMs: deps.idleStopMs } : {}),
+        holdLease: (watchId, nowSeconds, staleAfter) =>
+          holdWatchLease(deps.stateStore, `watch#${watch.rule}#${spec.name}#${watch.subject.scope}:${watch.subject.id}`, watchId, nowSeconds, staleAfter),
         evaluate: async (aspect, observation, current) => {
           await evaluate(aspect, observation, current);
         },

@@ -34,6 +34,8 @@ export interface LiveWatchProgress {
   readonly lastViewersAt?: number;
   /** The latest viewer count seen. */
   readonly viewers?: number;
+  /** Identifies this watch in the one-watch-per-stream lease. */
+  readonly watchId?: string;
 }
 
 export type LiveAspect = 'health' | 'viewers';
@@ -45,12 +47,17 @@ export interface LiveWatchDeps {
   readonly evaluate: (aspect: LiveAspect, observation: Observation, message: LiveHealthMessage) => Promise<void>;
   readonly logger?: Logger;
   readonly idleStopMs?: number;
+  /**
+   * One watch per stream: true when this watch may poll (it holds the lease). Absent = no lease.
+   * Called with the watch's id, now and how long a silent holder keeps the lease.
+   */
+  readonly holdLease?: (watchId: string, nowSeconds: number, staleAfterSeconds: number) => Promise<boolean>;
 }
 
 export interface LiveWatchOutcome {
   readonly next: Reschedule | undefined;
   /** Why the watch stopped, when it did. */
-  readonly stopped?: 'max-duration' | 'stream-ended' | 'entry-missing';
+  readonly stopped?: 'max-duration' | 'stream-ended' | 'entry-missing' | 'duplicate';
 }
 
 const STREAM_WORD = { primary: 'primary', backup: 'backup' } as const;
@@ -121,6 +128,12 @@ export async function watchLiveStream(message: LiveHealthMessage, deps: LiveWatc
     return { next: undefined, stopped: 'max-duration' };
   }
 
+  const watchId = progress.watchId ?? message.jobId + ':' + now.getTime().toString(36) + Math.random().toString(36).slice(2, 8);
+  if (deps.holdLease && !(await deps.holdLease(watchId, nowS, Math.max(60, 3 * pollSeconds)))) {
+    deps.logger?.info('another watch is already polling this live stream; stopping this one', { entryId });
+    return { next: undefined, stopped: 'duplicate' };
+  }
+
   let subject = message.subject;
   if (progress.polls === 0) {
     const entry = await deps.api.getEntry(entryId);
@@ -168,6 +181,7 @@ export async function watchLiveStream(message: LiveHealthMessage, deps: LiveWatc
   const nextProgress: LiveWatchProgress = {
     polls: progress.polls + 1,
     startedAt: progress.startedAt,
+    watchId,
     ...(lastActivityAt !== undefined ? { lastActivityAt } : {}),
     ...(lastViewersAt !== undefined ? { lastViewersAt } : {}),
     ...(viewers !== undefined ? { viewers } : {}),

@@ -121,6 +121,23 @@ describe('live health watch', () => {
     expect(alerts[0]).toMatchObject({ kind: 'firing', metric: 'concurrent viewers', condition: '< 100000' });
   });
 
+  it('runs one watch per stream: a second notification for the same stream does not start a second poller', async () => {
+    const h = await liveHarness();
+    const first = await h.poll(liveJob('1_twice_live'));
+    // Kaltura notifies again for the same stream: the new watch stops at once.
+    const duplicate = await h.poll(liveJob('1_twice_live'));
+    expect(duplicate).toBeUndefined();
+    expect(h.logger.lines.some((l) => l.includes('another watch is already polling'))).toBe(true);
+    // The first watch carries on.
+    h.clock.advance(10_000);
+    expect(await h.poll(first!.messages[0]!)).toBeDefined();
+    // Once the first watch has been silent for a minute (its job died), a new one takes over.
+    h.clock.advance(61_000);
+    expect(await h.poll(liveJob('1_twice_live'))).toBeDefined();
+    // ...and the old one, if it comes back, stops.
+    expect(await h.poll(first!.messages[0]!)).toBeUndefined();
+  });
+
   it('stops after maxDuration', async () => {
     const h = await liveHarness();
     const message = liveJob('1_long_live', { maxDuration: '1m' });
