@@ -10,7 +10,7 @@ import type { KalturaApi, NotificationTemplate, ReportBundle, ReportRequest, Set
 import { ApiCaller } from './caller.js';
 import { BEACON_SERVICE, healthBeaconParams, parseHealthBeacons } from './beacons.js';
 import { csvHeadersParam, describeUrl, toCsvDownload, validateCsvUrl } from './csv-downloads.js';
-import { KalturaApiError, KalturaConfigError, KalturaResponseError } from './errors.js';
+import { KalturaApiError, KalturaConfigError, KalturaResponseError, KalturaRowLimitError } from './errors.js';
 import { LIVE_REPORTS_SERVICE, liveEventsParams, parseLiveAudience } from './live-reports.js';
 import { parseGraphs, parseTable, parseTablePage, parseTotal, REPORT_DELIMITER } from './report-parsing.js';
 import { graphsParams, MAX_TABLE_ROWS, reportParams, tableParams, totalParams } from './report-requests.js';
@@ -120,6 +120,8 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
     },
 
     async getTable(request) {
+      // The server would fail this page with a generic INTERNAL_SERVERL_ERROR (retried in vain).
+      if (request.pageIndex > 1 && request.pageIndex * request.pageSize > MAX_TABLE_ROWS) throw new KalturaRowLimitError((request.pageIndex - 1) * request.pageSize, 0);
       return parseTable(await caller.call('report', 'getTable', tableParams(request, Math.min(request.pageSize, MAX_TABLE_ROWS), request.pageIndex)), D);
     },
 

@@ -404,3 +404,11 @@ describe('renewed KS on the wire', () => {
     }
   });
 });
+
+describe('getTable past the limit', () => {
+  it('refuses a page beyond 12000 rows without calling Kaltura (it would answer INTERNAL_SERVERL_ERROR)', async () => {
+    const error = await client.getTable({ reportType: 1, filter: JUNE_2025, pageSize: 5000, pageIndex: 3 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KalturaRowLimitError);
+    expect(countCalls(sim, 'report', 'getTable')).toBe(0);
+  });
+});
