@@ -1,0 +1,251 @@
+/**
+ * The receiver's AWS adapters against local peers: a DynamoDB emulator (dynalite) for the
+ * idempotency store's conditional writes, an S3-compatible server (s3rver, which checks SigV4) for
+ * the archive, and SQS / Secrets Manager stand-ins that check every signature with the SDK's signer.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import { createDynamoDbClient, createDynamoDbIdempotencyStore } from '../../shared/idempotency/dynamodb-idempotency-store.js';
+import { createSqsClient, createSqsJobQueue, QueueSendError } from '../../shared/queues/sqs-job-queue.js';
+import { createSqsDeadLetterSink } from '../../shared/queues/sqs-dead-letter-sink.js';
+import { createS3LiteBlobStore } from '../../shared/aws/s3-lite-blob-store.js';
+import { cachedSecretString, createSecretsManagerClient, parseWebhookSecrets } from '../../shared/aws/secrets-manager-lite.js';
+import { createJobMessage } from '../../shared/jobs/create-job-message.js';
+import type { JobMessage } from '../../shared/jobs/job-message.js';
+import { createHash } from 'node:crypto';
+import { startFakeSecretsManager, startFakeSqs, startSigningCheckS3, TEST_CREDENTIALS, type FakeSqs } from './aws-peers.js';
+
+const credentials = () => TEST_CREDENTIALS;
+const fast = { credentials, region: 'us-east-1', baseDelayMs: 1 };
+
+function jobMessages(n: number): JobMessage[] {
+  return Array.from({ length: n }, (_, i) =>
+    createJobMessage(
+      { kind: 'export', name: `job-${i}`, source: { type: 'table', reportType: 1 } },
+      { rule: 'r', trigger: { type: 'manual', requestedAt: '2026-11-27T00:00:00Z' }, at: new Date('2026-11-27T00:00:00Z'), timezone: 'UTC', partnerId: 1, defaultWindow: { lastDays: 1 }, defaultScope: 'partner' },
+    ),
+  );
+}
+
+describe('SQS job queue', () => {
+  let sqs: FakeSqs;
+  beforeAll(async () => {
+    sqs = await startFakeSqs();
+  });
+  afterAll(async () => {
+    await sqs.close();
+  });
+  const queueUrls = { check: 'https://sqs.us-east-1.amazonaws.com/1/check', export: 'https://sqs.us-east-1.amazonaws.com/1/export', microservice: 'https://sqs.us-east-1.amazonaws.com/1/ms', 'live-health': 'https://sqs.us-east-1.amazonaws.com/1/live' };
+
+  it('sends 23 messages as batches of at most 10, signed, to the kind\'s queue, with attributes', async () => {
+    // Prepare
+    const queue = createSqsJobQueue({ queueUrls, client: createSqsClient({ ...fast, endpoint: sqs.url }) });
+    sqs.batchSizes.length = 0;
+    // Act
+    await queue.send('export', jobMessages(23), { delaySeconds: 30 });
+    // Assess
+    expect(sqs.batchSizes).toEqual([10, 10, 3]);
+    const stored = sqs.queues.get(queueUrls.export)!;
+    expect(stored).toHaveLength(23);
+    expect(JSON.parse(stored[0]!.body)).toMatchObject({ version: 1, rule: 'r' });
+    expect(stored[0]).toMatchObject({ delaySeconds: 30, attributes: { kind: { DataType: 'String', StringValue: 'export' } } });
+    expect(sqs.rejectedSignatures).toBe(0);
+  });
+
+  it('resends the entries SQS reports as failed, and retries a 500', async () => {
+    // Prepare
+    const queue = createSqsJobQueue({ queueUrls, client: createSqsClient({ ...fast, endpoint: sqs.url }) });
+    sqs.queues.delete(queueUrls.check);
+    sqs.failEntries = 2;
+    sqs.failCalls = 1;
+    // Act
+    await queue.send('check', jobMessages(5));
+    // Assess
+    expect(sqs.queues.get(queueUrls.check)!.map((m) => (JSON.parse(m.body) as JobMessage).spec.name).sort()).toEqual(['job-0', 'job-1', 'job-2', 'job-3', 'job-4']);
+  });
+
+  it('throws a retryable error when entries keep failing', async () => {
+    // Prepare
+    const queue = createSqsJobQueue({ queueUrls, client: createSqsClient({ ...fast, endpoint: sqs.url }) });
+    sqs.failEntries = 100;
+    // Act
+    const error = await queue.send('microservice', jobMessages(2)).catch((e: unknown) => e);
+    sqs.failEntries = 0;
+    // Assess
+    expect(error).toBeInstanceOf(QueueSendError);
+    expect((error as QueueSendError).retryable).toBe(true);
+  });
+
+  it('refuses to pass for a caller with the wrong credentials (the peer checks signatures)', async () => {
+    // Prepare
+    const queue = createSqsJobQueue({ queueUrls, client: createSqsClient({ ...fast, endpoint: sqs.url, credentials: () => ({ ...TEST_CREDENTIALS, secretAccessKey: 'wrong' }) }) });
+    // Act
+    const error = await queue.send('check', jobMessages(1)).then(() => undefined, (e: unknown) => e as Error & { retryable: boolean });
+    // Assess
+    expect(String(error?.message)).toContain('InvalidSignatureException');
+    expect(error?.retryable).toBe(false);
+  });
+
+  it('dead-letters with the reason and context as message attributes', async () => {
+    // Prepare
+    const dlqUrls = { check: 'https://sqs.us-east-1.amazonaws.com/1/check-dlq', export: 'x', microservice: 'x', 'live-health': 'x' };
+    const sink = createSqsDeadLetterSink({ dlqUrls, client: createSqsClient({ ...fast, endpoint: sqs.url }) });
+    // Act
+    await sink.send({ kind: 'check', body: '{"not":"a job"}', reason: 'SQS message: version: expected 1', errorName: 'ValidationError', failedAt: '2026-11-27T07:00:00.000Z', attempts: 1 });
+    // Assess
+    const [letter] = sqs.queues.get(dlqUrls.check)!;
+    expect(letter!.body).toBe('{"not":"a job"}');
+    expect(letter!.attributes).toEqual({
+      reason: { DataType: 'String', StringValue: 'SQS message: version: expected 1' },
+      errorName: { DataType: 'String', StringValue: 'ValidationError' },
+      failedAt: { DataType: 'String', StringValue: '2026-11-27T07:00:00.000Z' },
+      attempts: { DataType: 'Number', StringValue: '1' },
+      kind: { DataType: 'String', StringValue: 'check' },
+    });
+  });
+});
+
+describe('DynamoDB idempotency store (dynalite)', () => {
+  let server: Server;
+  let endpoint: string;
+  const tableName = 'state';
+  beforeAll(async () => {
+    server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await createDynamoDbClient({ ...fast, endpoint }).call('CreateTable', {
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('claims once, answers in-progress while held and completed after, and frees a released claim', async () => {
+    // Prepare
+    const store = createDynamoDbIdempotencyStore({ tableName, client: createDynamoDbClient({ ...fast, endpoint }) });
+    // Act + Assess
+    expect(await store.claim('notification#1', { lockSeconds: 30 })).toEqual({ status: 'claimed' });
+    expect(await store.claim('notification#1', { lockSeconds: 30 })).toEqual({ status: 'in-progress' });
+    await store.release('notification#1');
+    expect(await store.claim('notification#1', { lockSeconds: 30 })).toEqual({ status: 'claimed' });
+    await store.complete('notification#1', { ttlSeconds: 3600 });
+    expect(await store.claim('notification#1', { lockSeconds: 30 })).toEqual({ status: 'completed' });
+    const item = await createDynamoDbClient({ ...fast, endpoint }).call<{ Item: Record<string, { S?: string; N?: string }> }>('GetItem', { TableName: tableName, Key: { pk: { S: 'idem#notification#1' } } });
+    expect(item.Item.status).toEqual({ S: 'completed' });
+    expect(Number(item.Item.expiresAt!.N)).toBeGreaterThan(Date.now() / 1000 + 3500);
+  });
+
+  it('lets an expired lock be taken over; the old owner can then neither complete nor release the new claim', async () => {
+    // Prepare
+    let t = Date.now();
+    const client = () => createDynamoDbClient({ ...fast, endpoint });
+    const a = createDynamoDbIdempotencyStore({ tableName, client: client(), now: () => t });
+    const a2 = createDynamoDbIdempotencyStore({ tableName, client: client(), now: () => t });
+    const b = createDynamoDbIdempotencyStore({ tableName, client: client(), now: () => t });
+    const observer = createDynamoDbIdempotencyStore({ tableName, client: client(), now: () => t });
+    // Act
+    await a.claim('k2', { lockSeconds: 30 });
+    await a2.claim('k3', { lockSeconds: 30 });
+    t += 31_000;
+    const takeover = await b.claim('k2', { lockSeconds: 30 });
+    const takeover3 = await b.claim('k3', { lockSeconds: 30 });
+    const lateComplete = await a.complete('k2', { ttlSeconds: 60 }).then(() => 'completed', (e: Error) => e.message);
+    await a2.release('k3');
+    // Assess
+    expect([takeover.status, takeover3.status]).toEqual(['claimed', 'claimed']);
+    expect(lateComplete).toContain('ConditionalCheckFailedException');
+    expect((await observer.claim('k2', { lockSeconds: 30 })).status).toBe('in-progress');
+    expect((await observer.claim('k3', { lockSeconds: 30 })).status).toBe('in-progress');
+  });
+
+  it('gives a key to exactly one of many concurrent claimers', async () => {
+    // Prepare
+    const stores = Array.from({ length: 5 }, () => createDynamoDbIdempotencyStore({ tableName, client: createDynamoDbClient({ ...fast, endpoint }) }));
+    // Act
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % 5]!.claim('race', { lockSeconds: 30 })));
+    // Assess
+    expect(results.filter((r) => r.status === 'claimed')).toHaveLength(1);
+  });
+});
+
+describe('S3 archive (s3rver for S3 compatibility)', () => {
+  let s3: S3rver;
+  let dir: string;
+  let endpoint: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 's3rver-'));
+    s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: 'reports', configs: [] }] });
+    const { port } = (await s3.run()) as AddressInfo;
+    endpoint = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await s3.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('puts and reads back an archived notification at its key', async () => {
+    // Prepare: s3rver knows only its own credentials.
+    const store = createS3LiteBlobStore({ bucket: 'reports', endpoint, region: 'us-east-1', credentials: () => ({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }) });
+    const body = JSON.stringify({ body: '{"name":"Caf\\u00e9 \\/ 日本"}' });
+    // Act
+    const put = await store.putBytes('archive/notifications/2026/11/27/33578094492.json', body, { contentType: 'application/json', metadata: { 'event-notification-job-id': '33578094492' } });
+    const back = await store.getBytes('archive/notifications/2026/11/27/33578094492.json');
+    const missing = await store.getBytes('archive/notifications/2026/11/27/none.json');
+    // Assess
+    expect(back?.toString('utf8')).toBe(body);
+    expect(put.bytes).toBe(Buffer.byteLength(body));
+    expect(missing).toBeUndefined();
+  });
+
+});
+
+describe('S3 archive signatures (checked with the SDK signer; s3rver does not check SigV4)', () => {
+  it('signs PUT and GET as the SDK does, content checksum included, and is refused with a wrong key', async () => {
+    // Prepare
+    const peer = await startSigningCheckS3();
+    const good = createS3LiteBlobStore({ bucket: 'reports', endpoint: peer.url, ...fast });
+    const bad = createS3LiteBlobStore({ bucket: 'reports', endpoint: peer.url, ...fast, credentials: () => ({ ...TEST_CREDENTIALS, secretAccessKey: 'nope' }) });
+    const key = 'archive/notifications/2026/11/27/a b+c.json';
+    // Act
+    await good.putBytes(key, '{"a":1}', { contentType: 'application/json' });
+    const back = await good.getBytes(key);
+    const error = await bad.putBytes('archive/x.json', '{}', { contentType: 'application/json' }).catch((e: Error) => e);
+    // Assess
+    expect(back?.toString()).toBe('{"a":1}');
+    expect(peer.objects.get(`/reports/${key}`)!.headers['x-amz-checksum-sha256']).toBe(createHash('sha256').update('{"a":1}').digest('base64'));
+    expect(String((error as Error).message)).toContain('SignatureDoesNotMatch');
+    await peer.close();
+  });
+});
+
+describe('Secrets Manager (webhook secrets)', () => {
+  it('reads and caches the secrets list, and parses its forms', async () => {
+    // Prepare
+    const peer = await startFakeSecretsManager({ 'kreports/webhook-secrets': '{"secrets":["current","previous"]}' });
+    let now = 0;
+    const read = cachedSecretString('kreports/webhook-secrets', { client: createSecretsManagerClient({ ...fast, endpoint: peer.url }), ttlMs: 1000, now: () => now });
+    // Act
+    const first = parseWebhookSecrets(await read());
+    await read();
+    now = 2000;
+    await read();
+    // Assess
+    expect(first).toEqual(['current', 'previous']);
+    expect(peer.requests).toHaveLength(2);
+    expect(peer.requests[0]!.headers['x-amz-target']).toBe('secretsmanager.GetSecretValue');
+    expect(peer.requests[0]!.headers['content-type']).toBe('application/x-amz-json-1.1');
+    expect(parseWebhookSecrets(' a , b ')).toEqual(['a', 'b']);
+    expect(parseWebhookSecrets('["x"]')).toEqual(['x']);
+    await peer.close();
+  });
+});
