@@ -9,7 +9,7 @@ import type { KalturaApi } from '../shared/kaltura/kaltura-api.js';
 import type { BlobStore } from '../shared/ports/blob-store.js';
 import type { DeadLetter, DeadLetterSink } from '../shared/ports/dead-letter-sink.js';
 import type { Logger } from '../shared/logging/logger.js';
-import { createLocalLogger } from '../local/local-logger.js';
+import { createCommandLogger } from '../local/local-logger.js';
 import { processJobBatch } from '../shared/queues/job-batch-processor.js';
 import { LocalJobQueue, type BatchConsumer } from '../local/local-job-queue.js';
 import { LocalDeadLetterSink } from '../local/local-dead-letter-sink.js';
@@ -32,7 +32,7 @@ export async function runJobsInProcess(input: {
   enqueue: (queue: LocalJobQueue) => Promise<ReadonlyArray<JobMessage>>;
   timeoutMs?: number;
 }): Promise<InProcessRun> {
-  const logger = input.logger ?? createLocalLogger(input.env, 'kreports', 'warn');
+  const logger = input.logger ?? createCommandLogger(input.env);
   const sink = new LocalDeadLetterSink(input.dataDir);
   const failures: Array<DeadLetter & { id: string }> = [];
   const deadLetters: DeadLetterSink = {

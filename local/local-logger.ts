@@ -20,3 +20,10 @@ export function createLocalLogger(env: NodeJS.ProcessEnv, service = 'kreports-lo
   const level = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env.LOG_LEVEL?.toLowerCase()) ?? defaultLevel;
   return withMetrics(createLogger({ service, level, write: (line) => process.stderr.write(line + '\n') }), env.KREPORTS_METRICS === '1');
 }
+
+/** For one-shot CLI commands: silent unless LOG_LEVEL is set (the command prints its own one-line results). */
+export function createCommandLogger(env: NodeJS.ProcessEnv, service = 'kreports'): Logger {
+  if (env.LOG_LEVEL) return createLocalLogger(env, service);
+  const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent, metric: () => undefined };
+  return silent;
+}

@@ -1,9 +1,9 @@
 import { parseCommandArgs, parseInstant } from '../args.js';
 import { connectKaltura, dataDirOf, loadConfiguration, openBlobStore, formatBytes, displayPath } from '../runtime.js';
-import { EXIT_OK, UsageError } from '../errors.js';
+import { EXIT_OK, UsageError, WorkFailedError } from '../errors.js';
 import { createProgressReporter } from '../progress.js';
 import type { Command } from './types.js';
-import type { ExportJob, ExportSource, ReportFilter, ReportingConfig, Scope, WindowSpec } from '../../shared/config/schema.js';
+import type { ExportJob, ExportSource, MicroserviceJob, ReportFilter, ReportingConfig, Scope, WindowSpec } from '../../shared/config/schema.js';
 import type { JobMessage } from '../../shared/jobs/job-message.js';
 
 /** Loaded when the command runs, so `--help` and usage errors answer at once. */
@@ -118,12 +118,13 @@ function configuredExport(m: Modules, config: ReportingConfig, name: string, val
     const known = [...config.rules.map((r) => r.name), ...config.schedules.map((s) => s.name)];
     throw new UsageError(`no rule or schedule named '${name}' in the configuration; defined: ${known.join(', ') || 'none'}`);
   }
-  const jobs = (rule ?? schedule)!.jobs.filter((j): j is ExportJob => j.kind === 'export');
+  // Reports Microservice jobs write CSVs too: they run here as well (polling in process).
+  const jobs = (rule ?? schedule)!.jobs.filter((j): j is ExportJob | MicroserviceJob => j.kind === 'export' || j.kind === 'microservice');
   if (jobs.length === 0) throw new UsageError(`'${name}' has no export job`);
   const found = values.job ? jobs.find((j) => j.name === values.job) : jobs.length === 1 ? jobs[0] : undefined;
   if (!found && values.job) throw new UsageError(`'${name}' has no export job named '${values.job}'; its export jobs: ${jobs.map((j) => j.name).join(', ')}`);
   if (!found) throw new UsageError(`'${name}' has several export jobs (${jobs.map((j) => j.name).join(', ')}); choose one with --job`);
-  const spec: ExportJob = found;
+  const spec: ExportJob | MicroserviceJob = found;
 
   if (schedule) {
     const planned = m.planScheduleJobs(config, schedule.name, at, { partnerId }).filter((m) => m.spec.name === spec!.name);
@@ -205,23 +206,25 @@ export const exportCommand: Command = {
         if (!checked.success) throw new UsageError(m.formatIssues('export', checked.error.issues).join('; '));
       }
 
-      const { store, where } = await openBlobStore(io.env, dataDirOf(io.env, io.cwd));
+      const dataDir = dataDirOf(io.env, io.cwd);
+      const { store, where } = await openBlobStore(io.env, dataDir);
       const { runExportNow } = await import('../../shared/exports/run-export.js');
+      if (message.spec.kind === 'microservice') return await runMicroservice(message, { config, kaltura, store, where: displayPath(where, io.cwd), dataDir, io, json: Boolean(values.json), quiet: Boolean(values.quiet) });
       const label = `${message.rule}/${message.spec.name}/${message.subject.id} ${message.window.label}`;
       const progress = createProgressReporter(io.stderr, label, { quiet: Boolean(values.quiet) });
       if (!values.quiet && !values.json) io.err(`exporting ${label}${kaltura.simulator ? ' (built-in simulator)' : ''}`);
-      let result;
+      let exported;
       try {
-        result = await runExportNow({ api: kaltura.api, blobStore: store, prefix: config.output.prefix, message, onProgress: (p) => progress.update(p) });
+        exported = await runExportNow({ api: kaltura.api, blobStore: store, prefix: config.output.prefix, message, onProgress: (p) => progress.update(p) });
       } finally {
         progress.done();
       }
       const whereShown = displayPath(where, io.cwd);
       if (values.json) {
-        io.out(JSON.stringify({ ok: true, jobId: message.jobId, key: result.dataKey, manifestKey: result.manifestKey, location: whereShown, rows: result.manifest.rows, bytes: result.manifest.bytes, sha256: result.manifest.sha256, window: message.window }));
+        io.out(JSON.stringify({ ok: true, jobId: message.jobId, key: exported.dataKey, manifestKey: exported.manifestKey, location: whereShown, rows: exported.manifest.rows, bytes: exported.manifest.bytes, sha256: exported.manifest.sha256, window: message.window }));
       } else {
-        io.out(`wrote ${whereShown}${result.dataKey} (${result.manifest.rows.toLocaleString('en-US')} rows, ${formatBytes(result.manifest.bytes)}, sha256 ${result.manifest.sha256.slice(0, 12)}…)`);
-        io.out(`manifest ${whereShown}${result.manifestKey}`);
+        io.out(`wrote ${whereShown}${exported.dataKey} (${exported.manifest.rows.toLocaleString('en-US')} rows, ${formatBytes(exported.manifest.bytes)}, sha256 ${exported.manifest.sha256.slice(0, 12)}…)`);
+        io.out(`manifest ${whereShown}${exported.manifestKey}`);
       }
       return EXIT_OK;
     } finally {
@@ -229,3 +232,35 @@ export const exportCommand: Command = {
     }
   },
 };
+
+/** A Reports Microservice job: generate, poll (re-enqueued with delays, as in the worker), download. */
+async function runMicroservice(
+  message: JobMessage,
+  ctx: { config: ReportingConfig; kaltura: Awaited<ReturnType<typeof connectKaltura>>; store: Awaited<ReturnType<typeof openBlobStore>>['store']; where: string; dataDir: string; io: Parameters<Command['run']>[1]; json: boolean; quiet: boolean },
+): Promise<number> {
+  const { runJobsInProcess } = await import('../in-process-runner.js');
+  const { outputKeys } = await import('../../shared/exports/output-keys.js');
+  const label = `${message.rule}/${message.spec.name}/${message.subject.id} ${message.window.label}`;
+  if (!ctx.quiet && !ctx.json) ctx.io.err(`running Reports Microservice job ${label}${ctx.kaltura.simulator ? ' (built-in simulator)' : ''}; polling until it completes`);
+  const run = await runJobsInProcess({
+    config: ctx.config,
+    api: ctx.kaltura.api,
+    blobStore: ctx.store,
+    dataDir: ctx.dataDir,
+    env: ctx.io.env,
+    enqueue: async (queue) => {
+      await queue.send('microservice', [message]);
+      return [message];
+    },
+  });
+  const failure = run.failures[0];
+  if (failure) throw new WorkFailedError(`${failure.reason} (dead letter microservice/${failure.id}; kreports replay --kind microservice --id ${failure.id})`);
+  const keys = outputKeys(ctx.config.output.prefix, message);
+  const manifest = JSON.parse((await ctx.store.getBytes(keys.manifest))?.toString('utf8') ?? '{}') as { rows?: number; bytes?: number; sha256?: string };
+  if (ctx.json) ctx.io.out(JSON.stringify({ ok: true, jobId: message.jobId, key: keys.data, manifestKey: keys.manifest, location: ctx.where, rows: manifest.rows, bytes: manifest.bytes, sha256: manifest.sha256, window: message.window }));
+  else {
+    ctx.io.out(`wrote ${ctx.where}${keys.data} (${(manifest.rows ?? 0).toLocaleString('en-US')} rows, ${formatBytes(manifest.bytes ?? 0)})`);
+    ctx.io.out(`manifest ${ctx.where}${keys.manifest}`);
+  }
+  return EXIT_OK;
+}

@@ -73,7 +73,7 @@ export const replayCommand: Command = {
     const dataDir = dataDirOf(io.env, io.cwd);
     const { LocalDeadLetterSink } = await import('../../local/local-dead-letter-sink.js');
     const { LocalJobQueue } = await import('../../local/local-job-queue.js');
-    const { createLocalLogger } = await import('../../local/local-logger.js');
+    const { createCommandLogger } = await import('../../local/local-logger.js');
     const sink = new LocalDeadLetterSink(dataDir);
     const running = readLocalStackInfo(dataDir);
     const where = running ? `the running kreports start (pid ${running.pid}) picks them up now` : 'they run at the next kreports start';
@@ -86,7 +86,7 @@ export const replayCommand: Command = {
       return EXIT_OK;
     }
 
-    const logger = createLocalLogger(io.env, 'kreports', 'warn');
+    const logger = createCommandLogger(io.env);
     const queue = new LocalJobQueue({ dataDir, deadLetters: sink, logger });
 
     if (values.notification !== undefined) {

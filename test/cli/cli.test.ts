@@ -167,6 +167,30 @@ describe('kreports export and schedule run (built-in simulator)', () => {
     expect((await readFile(join(dataDir, 'bucket', out.key))).length).toBe(out.bytes);
   });
 
+  it.concurrent('runs a configured Reports Microservice job: generate, poll, download', async () => {
+    const dataDir = await aDataDir();
+    const config = join(dataDir, 'ms.yaml');
+    await writeFile(config, [
+      'version: 1',
+      'rules:',
+      '  - name: virtual-event',
+      '    when: { eventObjectType: virtualEventEventNotifications.VirtualEvent }',
+      '    jobs:',
+      '      - kind: microservice',
+      '        name: chat-activity',
+      '        scope: virtual-event',
+      '        reportName: chatUserActivity',
+      "        reportParameters: { virtual_event_ids: ['{object.id}'] }",
+      "        privileges: ['virtualeventid:{object.id}']",
+      '        pollInterval: 1s',
+    ].join('\n'));
+    const result = await runCli(['export', 'virtual-event', '--subject', '777', '--at', '2026-11-20T12:00:00Z', '--json'], { DATA_DIR: dataDir, REPORTING_CONFIG: config, SIMULATOR_MICROSERVICE_MS: '1500' });
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out).toMatchObject({ ok: true, key: 'reports/virtual-event/chat-activity/777/2026-10-21_2026-11-20.csv' });
+    expect((await readFile(join(dataDir, 'bucket', out.key))).length).toBe(out.bytes);
+  });
+
   it.concurrent('exits 2 when an entry-scoped job has no --subject', async () => {
     const result = await runCli(['export', 'entry-ready'], { DATA_DIR: await aDataDir() });
     expect(result.code).toBe(2);

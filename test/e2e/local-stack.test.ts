@@ -43,8 +43,8 @@ describe('kreports start (local stack, end to end)', () => {
   it('turns signed notifications into CSV exports and alerts, rejects forgeries and ignores repeats', async () => {
     // Prepare
     stack = await startStack({ DATA_DIR: data.path });
-    const health = await fetch(stack.healthUrl);
-    expect(health.status).toBe(200);
+    const healthz = await fetch(stack.healthUrl);
+    expect(healthz.status).toBe(200);
     expect(stack.stdout()).toMatch(/partner id 4242/);
     expect(stack.stdout()).toMatch(/npx kreports send-test-webhook --entry 1_demo/);
 
@@ -71,6 +71,12 @@ describe('kreports start (local stack, end to end)', () => {
     const firing = await waitFor('a firing alert for 1_quiet_e2e', async () => (await alerts(data.path)).find((a) => a.subject.id === '1_quiet_e2e'));
     expect(firing).toMatchObject({ kind: 'firing', rule: 'entry-ready', job: 'low-engagement' });
 
+    // Act: an unhealthy live stream (health beacons at maxSeverity 4) starts a watch that alerts
+    const live = await runCli(['send-test-webhook', '--url', stack.webhookUrl, '--entry', '1_unhealthy_e2e', '--live'], { DATA_DIR: data.path });
+    expect(live.code).toBe(0);
+    const health = await waitFor('a stream-health alert for 1_unhealthy_e2e', async () => (await alerts(data.path)).find((a) => a.subject.id === '1_unhealthy_e2e'));
+    expect(health).toMatchObject({ kind: 'firing', rule: 'live-stream', job: 'stream-health' });
+
     // Act: a forged notification (signed with another secret)
     const forged = await postNotification(stack.webhookUrl, buildNotification(4242, DEFAULT_ADMIN_SECRET, { entryId: '1_quiet_forged', secret: 'not-the-admin-secret' }));
     expect(forged.status).toBe(401);
@@ -83,6 +89,7 @@ describe('kreports start (local stack, end to end)', () => {
     await waitFor('the alert for 1_quiet_dup', async () => (await alerts(data.path)).find((a) => a.subject.id === '1_quiet_dup'));
     await waitFor('an idle stack', async () => {
       const body = (await (await fetch(stack!.healthUrl)).json()) as { queues: Record<string, { visible: number; delayed: number; inFlight: number }> };
+      // The live watch keeps re-polling (a delayed message): idle means nothing visible or running.
       return Object.values(body.queues).every((q) => q.visible + q.inFlight === 0) ? true : undefined;
     });
 

@@ -42,9 +42,9 @@ async function until(condition: () => boolean, timeoutMs = 3000) {
 
 describe('local scheduler', () => {
   it('fires a schedule at its cron time in its timezone and queues that period\'s jobs', async () => {
-    // Prepare: "now" is 150 ms before Monday 06:00 in Paris
+    // Prepare: "now" is 1.5 s before Monday 06:00 in Paris
     const fireAt = Date.parse('2026-11-23T05:00:00Z'); // 06:00 CET
-    const offset = fireAt - 150 - Date.now();
+    const offset = fireAt - 1500 - Date.now();
     const queue = aRecordingQueue();
     const scheduler: LocalScheduler = await startLocalScheduler({ config: aConfig('0 6 * * 1'), queue, partnerId: 4242, dataDir: await aDataDir(), logger: createMemoryLogger(), now: () => new Date(Date.now() + offset) });
     cleanups.push(() => scheduler.stop());
