@@ -4,9 +4,13 @@
  * way, in the same run.
  *
  * Initialisation is measured in a fresh Node process per sample (what a Lambda cold start pays):
- * the time from spawning `node` to its exit after importing the bundle, with the environment the
+ * the time from spawning `node` until the bundle's import has resolved, with the environment the
  * stack sets (dummy values) and the bundled configuration beside it. The import alone is reported
  * too. Median of 7 samples (3 with --quick), bundles interleaved so machine noise hits all alike.
+ *
+ * The ratio is taken on the CPU time the process used until the import resolved (user + system):
+ * on a shared machine wall-clock start-up swings by 2x with other load, CPU time barely moves.
+ * Wall-clock figures are shown beside it.
  * Targets: receiver <= 2x the empty handler, every other function <= 3x.
  */
 import { spawn } from 'node:child_process';
@@ -89,11 +93,19 @@ async function bundle(name: string, entry: string, outRoot: string, configJson: 
 }
 
 interface Sample {
+  /** Wall clock from spawn until the import resolved. */
   readonly processMs: number;
+  /** CPU time (user + system, all threads) the process used until then: robust to other load. */
+  readonly cpuMs: number;
   readonly importMs: number;
 }
 
-/** One cold start: spawn node, import the bundle, exit. */
+/**
+ * One cold start: spawn node, import the bundle. "Ready" is the moment the import resolved (what a
+ * Lambda init pays: runtime start + module initialisation), measured on the shared wall clock
+ * (`performance.timeOrigin + performance.now()` on both sides), so a handle left open at module
+ * scope does not count as start-up time; the child then exits at once.
+ */
 function coldStart(b: Bundle): Promise<Sample> {
   const url = pathToFileURL(join(b.dir, ESM_OUTPUT_FILE)).href;
   const script = [
@@ -101,10 +113,12 @@ function coldStart(b: Bundle): Promise<Sample> {
     `const m = await import(${JSON.stringify(url)});`,
     'const t1 = performance.now();',
     "if (typeof m.handler !== 'function') throw new Error('no exported handler');",
-    'process.stdout.write(JSON.stringify({ importMs: t1 - t0 }));',
+    'const cpu = process.cpuUsage();',
+    'process.stdout.write(JSON.stringify({ importMs: t1 - t0, readyAt: performance.timeOrigin + t1, cpuMs: (cpu.user + cpu.system) / 1000 }));',
+    'process.exit(0);',
   ].join('\n');
   return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
+    const spawnedAt = performance.timeOrigin + performance.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       cwd: b.dir,
       env: lambdaEnvironment(join(b.dir, BUNDLED_CONFIG_FILE)),
@@ -118,15 +132,14 @@ function coldStart(b: Bundle): Promise<Sample> {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      const processMs = Number(process.hrtime.bigint() - started) / 1e6;
       if (code !== 0) {
         const reason = err.split('\n').find((l) => /Error|error/.test(l)) ?? err.split('\n')[0] ?? `exit ${code}`;
         reject(new Error(`import failed: ${reason.trim().slice(0, 160)}`));
         return;
       }
       try {
-        const { importMs } = JSON.parse(out) as { importMs: number };
-        resolve({ processMs, importMs });
+        const { importMs, readyAt, cpuMs } = JSON.parse(out) as { importMs: number; readyAt: number; cpuMs: number };
+        resolve({ processMs: readyAt - spawnedAt, cpuMs, importMs });
       } catch {
         reject(new Error(`unexpected output: ${out.slice(0, 120)}`));
       }
@@ -187,31 +200,38 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
     const emptySamples = results.get(empty.name)!;
     if (emptySamples.length === 0) throw new Error(`the empty handler bundle does not start: ${problems.get(empty.name) ?? 'unknown'}`);
     const emptyProcess = median(emptySamples.map((s) => s.processMs));
+    const emptyCpu = median(emptySamples.map((s) => s.cpuMs));
     const emptyImport = median(emptySamples.map((s) => s.importMs));
 
     const rows: Array<Record<string, string | number>> = [
-      { function: 'empty handler (baseline)', bundle: kb(empty.bytes), 'cold start': ms(emptyProcess), import: ms(emptyImport), ratio: '1.00x', status: 'ok' },
+      { function: 'empty handler (baseline)', bundle: kb(empty.bytes), 'init CPU': ms(emptyCpu), ratio: '1.00x', 'init wall': ms(emptyProcess), 'wall ratio': '1.00x', import: ms(emptyImport), status: 'ok' },
     ];
     const targets: BenchTarget[] = [];
     for (const f of FUNCTIONS) {
       const b = bundles.find((x) => x.name === f.name);
       const problem = problems.get(f.name);
-      const target = `${f.name} cold start <= ${f.maxRatio}x the empty handler`;
+      const target = `${f.name} initialisation <= ${f.maxRatio}x the empty handler`;
       if (!b || problem) {
-        rows.push({ function: f.name, bundle: b ? kb(b.bytes) : '-', 'cold start': '-', import: '-', ratio: '-', status: problem ?? 'missing' });
+        rows.push({ function: f.name, bundle: b ? kb(b.bytes) : '-', 'init CPU': '-', ratio: '-', 'init wall': '-', 'wall ratio': '-', import: '-', status: problem ?? 'missing' });
         targets.push({ target, measured: problem ?? 'missing', pass: false });
         continue;
       }
       const s = results.get(f.name)!;
       const processMs = median(s.map((x) => x.processMs));
+      const cpuMs = median(s.map((x) => x.cpuMs));
       const importMs = median(s.map((x) => x.importMs));
-      const ratio = processMs / emptyProcess;
-      rows.push({ function: f.name, bundle: kb(b.bytes), 'cold start': ms(processMs), import: ms(importMs), ratio: `${ratio.toFixed(2)}x`, status: 'ok' });
-      targets.push({ target, measured: `${ratio.toFixed(2)}x (${ms(processMs)} vs ${ms(emptyProcess)}; import ${ms(importMs)}, ${kb(b.bytes)})`, pass: ratio <= f.maxRatio });
+      const ratio = cpuMs / emptyCpu;
+      const wallRatio = processMs / emptyProcess;
+      rows.push({ function: f.name, bundle: kb(b.bytes), 'init CPU': ms(cpuMs), ratio: `${ratio.toFixed(2)}x`, 'init wall': ms(processMs), 'wall ratio': `${wallRatio.toFixed(2)}x`, import: ms(importMs), status: 'ok' });
+      targets.push({
+        target,
+        measured: `${ratio.toFixed(2)}x CPU (${ms(cpuMs)} vs ${ms(emptyCpu)}); wall ${wallRatio.toFixed(2)}x (${ms(processMs)} vs ${ms(emptyProcess)}); ${kb(b.bytes)}`,
+        pass: ratio <= f.maxRatio,
+      });
     }
     return [
       {
-        title: `Lambda bundles: size and cold-start initialisation in a fresh Node ${process.versions.node} process (median of ${samples}, esbuild ${ESBUILD_OPTIONS.format}/${ESBUILD_OPTIONS.target}, minified, as the CDK stack bundles)`,
+        title: `Lambda bundles: size and initialisation (spawn until the handler module is loaded) in a fresh Node ${process.versions.node} process, median of ${samples}; bundled with esbuild ${ESBUILD_OPTIONS.format}/${ESBUILD_OPTIONS.target}, minified, as the CDK stack bundles`,
         rows,
         targets,
       },
