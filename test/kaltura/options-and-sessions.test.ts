@@ -65,14 +65,14 @@ describe('session lifetime', () => {
   afterEach(async () => done?.());
 
   it('renews the KS shortly before it expires, without waiting for INVALID_KS', async () => {
-    // Prepare: a 61 s session is renewed 60 s early, i.e. after 1 s.
-    const env = await simulatorWithClient({}, { sessionExpirySeconds: 61 });
+    // Prepare: a 62 s session is renewed 60 s early, i.e. after 2 s.
+    const env = await simulatorWithClient({}, { sessionExpirySeconds: 62 });
     done = env.close;
     await env.client.getTotal({ reportType: 1, filter: JUNE_2025 });
     await env.client.getTotal({ reportType: 1, filter: JUNE_2025 });
     expect(countCalls(env.sim, 'session', 'start')).toBe(1);
     // Act
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 2200));
     await env.client.getTotal({ reportType: 1, filter: JUNE_2025 });
     // Assess: a new session, and no call was rejected on the way
     expect(countCalls(env.sim, 'session', 'start')).toBe(2);
