@@ -123,8 +123,12 @@ export interface KalturaApi {
   getGraphs(request: ReportRequest & { dimension?: string }): Promise<ReportGraph[]>;
   /** getTotal + getGraphs + getTable in one multirequest. */
   getReportBundle(request: ReportRequest & { pageSize?: number }): Promise<ReportBundle>;
-  /** All pages of getTable, one page in memory at a time; respects the 12000-row page-1 limit. */
-  iterateTable(request: ReportRequest & { pageSize?: number; maxRows?: number }): AsyncIterable<ReportTablePage>;
+  /**
+   * All pages of getTable, one page in memory at a time; respects the 12000-row limit: when more
+   * rows exist it throws KalturaRowLimitError after the last reachable page, or stops quietly with
+   * `onRowLimit: 'stop'`.
+   */
+  iterateTable(request: ReportRequest & { pageSize?: number; maxRows?: number; onRowLimit?: 'error' | 'stop' }): AsyncIterable<ReportTablePage>;
 
   /** `headers` is built as `"<total names>;<table names>"` (WIRE_FACTS §2.1). Returns the URL. */
   getUrlForReportAsCsv(request: ReportRequest & { reportTitle: string; reportText?: string; totalHeaders?: ReadonlyArray<string>; tableHeaders: ReadonlyArray<string> }): Promise<string>;

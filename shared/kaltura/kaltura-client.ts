@@ -143,11 +143,11 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
     },
 
     iterateTable(request) {
-      const { pageSize, maxRows, ...rest } = request as typeof request & { onRowLimit?: 'error' | 'stop' };
+      const { pageSize, maxRows, onRowLimit, ...rest } = request;
       return pageTable((size, index) => getTablePage(rest, size, index), {
         ...(pageSize !== undefined ? { pageSize } : {}),
         ...(maxRows !== undefined ? { maxRows } : {}),
-        ...(rest.onRowLimit ? { onRowLimit: rest.onRowLimit } : {}),
+        ...(onRowLimit ? { onRowLimit } : {}),
       });
     },
 
