@@ -32,7 +32,7 @@ KALTURA_APP_TOKEN_ID + KALTURA_APP_TOKEN) the way the pipeline uses it, and says
   session         the credentials give a working KS
   analytics       report.getTotal and report.getTable are allowed (checks, exports)
   entries         baseEntry.get is allowed (entry names in alerts)
-  live            beacon.list is allowed (live stream health)
+  live            beacon.list and liveReports.getEvents are allowed (live stream health)
   templates       event notification templates can be listed (setup-webhook)
   webhook secret  the receiver can verify Kaltura's signatures
 
@@ -107,9 +107,12 @@ Exit codes: 0 all checks pass, 1 some check failed, 2 the settings are missing o
         await probe('analytics', async () => {
           await client.getTotal({ reportType: 1, filter });
           await client.getTable({ reportType: 1, filter, pageSize: 1, pageIndex: 1 });
-        }, 'report.getTotal and report.getTable are allowed', 'this session may not read analytics reports: ask your Kaltura account manager to enable Analytics for the partner, or use an app token whose role allows the report service');
+        }, 'report.getTotal and report.getTable are allowed', 'this session may not read analytics reports: its role lacks ANALYTICS_BASE (permission 1085). Add it to the role of the app token or user, or ask your Kaltura account manager to enable Analytics for the partner');
         await probe('entries', () => client.getEntry('0_kreportsdoctor'), 'baseEntry.get is allowed', 'alerts cannot show entry names: allow baseEntry.get (content read) for this session');
-        await probe('live', () => client.listHealthBeacons({ entryIds: ['0_kreportsdoctor'], since: now - 60 }), 'beacon.list is allowed', 'live stream health watches need beacon.list: enable the beacon service for the partner or the app token role');
+        await probe('live', async () => {
+          await client.listHealthBeacons({ entryIds: ['0_kreportsdoctor'], since: now - 60 });
+          await client.getLiveAudience({ entryId: '0_kreportsdoctor', fromTime: now - 60, toTime: now });
+        }, 'beacon.list and liveReports.getEvents are allowed', 'live stream health watches need beacon.list and liveReports.getEvents: the role needs FEATURE_LIVE_STREAM (permission 1104) alongside ANALYTICS_BASE');
         await probe('templates', () => client.listNotificationTemplates({ partnerIdEqual: clientOptions.partnerId }), 'event notification templates are accessible', 'kreports setup-webhook needs the Event Notifications plugin (EVENTNOTIFICATION_PLUGIN_PERMISSION): ask Kaltura to enable it');
       }
       const webhookSecrets = (io.env.KALTURA_WEBHOOK_SECRETS ?? '').split(',').filter((s) => s.trim());
