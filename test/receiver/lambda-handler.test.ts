@@ -17,9 +17,9 @@ import { startFakeSecretsManager, startFakeSqs, startSigningCheckS3, TEST_CREDEN
 import { PREVIOUS_SECRET, SECRET, TEST_CONFIG_RAW } from './helpers.js';
 
 /** An APIGatewayProxyEventV2 as the HTTP API sends it: lower-cased header names, body maybe base64. */
-function httpApiEvent(request: { body: Buffer; headers: Record<string, string> }, options: { base64?: boolean } = {}): HttpApiEvent & Record<string, unknown> {
+function httpApiEvent(request: { body: Buffer; headers: Record<string, string> }, options: { base64?: boolean } = {}): HttpApiEvent {
   const base64 = options.base64 ?? true;
-  return {
+  const event = {
     version: '2.0',
     routeKey: 'POST /webhooks/kaltura',
     rawPath: '/webhooks/kaltura',
@@ -39,6 +39,7 @@ function httpApiEvent(request: { body: Buffer; headers: Record<string, string> }
     body: base64 ? request.body.toString('base64') : request.body.toString('utf8'),
     isBase64Encoded: base64,
   };
+  return event;
 }
 
 let sim: Simulator;
