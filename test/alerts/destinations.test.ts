@@ -104,6 +104,8 @@ describe('Slack', () => {
     expect(payload.blocks.map((b) => b.type)).toEqual(['header', 'section', 'context', 'actions']);
     expect(JSON.stringify(payload.blocks[1])).toContain('*Value*\\n0');
     expect(JSON.stringify(payload.blocks[3])).toContain('https://kmc.kaltura.com/index.php/kmcng/analytics/entry?id=1_abc');
+    // The fallback text is mrkdwn: escaped, so a name like "<!channel>" cannot ping anyone.
+    expect(payload.text).toContain('Town hall &lt;Q4&gt; &amp; more');
     // Header is plain text (no escaping needed), mrkdwn is escaped.
     expect(JSON.stringify(payload.blocks[0])).toContain('Town hall <Q4> & more');
   });

@@ -39,7 +39,8 @@ export function slackPayload(message: AlertMessage): Record<string, unknown> {
     `Rule \`${message.rule}\` · job \`${message.job}\` · severity ${message.severity}`,
   ];
   return {
-    text: trim(`${message.title}\n${message.description}`, 3000),
+    // Escaped: an entry named "<!channel>" must not ping anyone.
+    text: trim(esc(`${message.title}\n${message.description}`), 3000),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: trim(message.title, 150), emoji: true } },
       { type: 'section', text: { type: 'mrkdwn', text: trim(`${EMOJI[message.kind]} ${esc(message.description)}`, 3000) }, ...(fields.length ? { fields } : {}) },
