@@ -160,13 +160,22 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/** On Linux, a pid reused by another program (after a crash and a reboot) is not taken for our stack. */
+function looksLikeKreports(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kreports');
+  } catch {
+    return true; // no /proc (macOS...): trust the pid
+  }
+}
+
 /** The running local stack of this DATA_DIR, if any. */
 export function readLocalStackInfo(dataDir: string): LocalStackInfo | undefined {
   const path = localStackInfoPath(dataDir);
   if (!existsSync(path)) return undefined;
   try {
     const info = JSON.parse(readFileSync(path, 'utf8')) as LocalStackInfo;
-    return typeof info.pid === 'number' && isProcessAlive(info.pid) ? info : undefined;
+    return typeof info.pid === 'number' && isProcessAlive(info.pid) && looksLikeKreports(info.pid) ? info : undefined;
   } catch {
     return undefined;
   }

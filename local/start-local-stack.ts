@@ -121,6 +121,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port,
       receiver,
       health: () => ({ partnerId: kaltura.api.partnerId, simulator: Boolean(kaltura.simulator), queues: queue.counts(), schedules: scheduler.next(), workers: Object.keys(consumers) }),
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') throw new Error(`Port ${port} is already in use: stop what listens there, or set PORT to another port (PORT=0 picks a free one).`, { cause: error });
+      throw error;
     });
     cleanups.push(() => server.close());
 
