@@ -27,6 +27,7 @@ import { BUNDLED_CONFIG_FILE, LAMBDA_TASK_ROOT } from './bundling.js';
 import { writeBundledConfig } from './config-asset.js';
 import { RECEIVER, SCHEDULER, WORKERS, visibilityTimeoutFor } from './job-kinds.js';
 import { ReportingAlarms } from './constructs/alarms.js';
+import { ReportingDashboard } from './constructs/dashboard.js';
 import { JobQueue } from './constructs/job-queue.js';
 import { OperatorTopic } from './constructs/operator-topic.js';
 import { ARCHIVE_PREFIX, ReportBucket } from './constructs/report-bucket.js';
@@ -234,12 +235,20 @@ export class ReportingStack extends Stack {
       api: this.webhookApi.api,
     });
 
+    const dashboard = new ReportingDashboard(this, 'Dashboard', {
+      api: this.webhookApi.api,
+      queues: Object.fromEntries(JOB_KINDS.map((k) => [k, { queue: jobQueues[k].queue, deadLetterQueue: jobQueues[k].deadLetterQueue }])) as Record<JobKind, { queue: Queue; deadLetterQueue: Queue }>,
+      schedulesDeadLetterQueue: this.schedulesDeadLetterQueue,
+      functions,
+    });
+
     // ---- outputs --------------------------------------------------------------------------
     new CfnOutput(this, 'WebhookUrl', { value: this.webhookApi.webhookUrl, description: 'Register it in Kaltura: npx kreports setup-webhook --url <this>' });
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName, description: 'Exports, manifests and archived notifications' });
     new CfnOutput(this, 'OperatorTopicArn', { value: this.operatorTopic.topic.topicArn, description: 'Alarms and operator notices: subscribe to it' });
     new CfnOutput(this, 'KalturaCredentialsSecretName', { value: this.secrets.kalturaCredentials.name, description: 'Fill it: docs/deploy.md' });
     new CfnOutput(this, 'WebhookSecretsSecretName', { value: this.secrets.webhookSecrets.name, description: 'Fill it: docs/deploy.md' });
+    new CfnOutput(this, 'DashboardUrl', { value: dashboard.url, description: 'CloudWatch dashboard: traffic, queues, dead letters, errors' });
     new CfnOutput(this, 'StateTableName', { value: table.tableName });
     for (const kind of JOB_KINDS) {
       new CfnOutput(this, `${pascal(kind)}DeadLetterQueueUrl`, { value: jobQueues[kind].deadLetterQueue.queueUrl, description: `Permanently failed ${kind} jobs` });

@@ -64,10 +64,13 @@ export class ReportingFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly logGroup: LogGroup;
   readonly role: Role;
+  /** Absolute path of the bundled entry point. */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: ReportingFunctionProps) {
     super(scope, id);
     const entry = join(props.functionsDir, props.functionName, 'index.ts');
+    this.entry = entry;
     if (!existsSync(entry)) {
       throw new MissingFunctionError(`Lambda entry point ${relative(process.cwd(), entry) || entry} is missing: every function lives in functions/<name>/index.ts and exports "handler".`);
     }

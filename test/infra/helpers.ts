@@ -43,9 +43,10 @@ export async function buildStack(options: BuildOptions = {}): Promise<{ app: App
     },
   });
   const stack = new ReportingStack(app, props.stackName ?? 'KalturaReportingTest', {
-    functionsDir: STUB_FUNCTIONS_DIR,
     kaltura: { partnerId: 4242 },
     ...props,
+    // `functionsDir: undefined` given explicitly means the stack's default (the real functions/).
+    functionsDir: 'functionsDir' in props ? props.functionsDir : STUB_FUNCTIONS_DIR,
     config,
   });
   return { app, stack };

@@ -375,6 +375,22 @@ describe('alarms', () => {
   });
 });
 
+describe('dashboard', () => {
+  it('shows traffic, receiver outcomes, every queue and dead-letter queue, and every function', () => {
+    const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Resource]];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const outcome of ['accepted', 'duplicate', 'unmatched', 'rejected-signature', 'rejected-body', 'failed']) expect(body).toContain(outcome);
+    for (const kind of JOB_KINDS) {
+      expect(body).toContain(queueId(kind));
+      expect(body).toContain(dlqId(kind));
+      expect(body).toContain(fnId(kind));
+    }
+    expect(body).toContain(logicalIdOf(stack, stack.schedulesDeadLetterQueue));
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.DashboardUrl!.Value)).toContain('#dashboards:name=KalturaReportingTest');
+  });
+});
+
 describe('secrets', () => {
   it('creates the Kaltura and webhook secrets with a generated placeholder, never a value', () => {
     const secrets = ofType('AWS::SecretsManager::Secret').map(([, s]) => s.Properties);

@@ -79,6 +79,14 @@ describe('secrets and Kaltura endpoint options', () => {
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('destination "dev-only" reads its secret from environment variable DEV_SLACK_URL'));
   });
 
+  it('builds the real handlers from functions/ by default', async () => {
+    const { stack } = await buildStack({ functionsDir: undefined });
+    const entries = [stack.receiver, stack.scheduler, ...Object.values(stack.workers).map((w) => w.function)].map((f) => f.entry);
+    expect(entries.map((e) => relative(PROJECT_ROOT, e)).sort()).toEqual(
+      ['check-worker', 'export-worker', 'live-health-worker', 'microservice-worker', 'receiver', 'scheduler'].map((n) => join('functions', n, 'index.ts')),
+    );
+  });
+
   it('names the missing entry point when a function does not exist yet', async () => {
     await expect(buildStack({ functionsDir: join(FIXTURES, 'no-such-dir') })).rejects.toThrow(MissingFunctionError);
     await expect(buildStack({ functionsDir: join(FIXTURES, 'no-such-dir') })).rejects.toThrow(/receiver\/index\.ts is missing/);
