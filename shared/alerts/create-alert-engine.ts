@@ -245,9 +245,13 @@ export function createCheckJobHandler(deps: JobHandlerDeps): JobHandler {
     try {
       result = await runCheck(deps.api, check, now());
     } catch (error) {
-      if (error instanceof ReportingError && !error.retryable) {
-        // The check itself cannot run (permission, bad report type, bad metric): say so, then dead-letter.
-        const failed = errorCheckResult(check, now(), error.message);
+      const permanent = error instanceof ReportingError && !error.retryable;
+      const lastAttempt = context.maxAttempts !== undefined && context.attempt >= context.maxAttempts;
+      if (permanent || lastAttempt) {
+        // The check cannot run (permission, bad report type, bad metric — or Kaltura kept failing
+        // until the last attempt): say so, then let the job be dead-lettered with the reason.
+        const reason = error instanceof Error ? error.message : String(error);
+        const failed = errorCheckResult(check, now(), permanent ? reason : `gave up after ${context.attempt} attempts: ${reason}`);
         await recordCheckResult(deps.stateStore, failed);
         await evaluate(failed);
       }

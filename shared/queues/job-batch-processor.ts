@@ -37,6 +37,8 @@ export interface JobContext {
   readonly logger: Logger;
   /** 1 on first delivery. */
   readonly attempt: number;
+  /** Attempts allowed before a retryable failure is dead-lettered (so a handler can tell the last one). */
+  readonly maxAttempts?: number;
 }
 
 export type JobHandler = (message: JobMessage, context: JobContext) => Promise<Reschedule | void>;
@@ -100,7 +102,7 @@ async function processOne(record: QueueRecord, options: BatchProcessorOptions, m
 
   const logger = options.logger.child({ jobId: message.jobId, rule: message.rule, job: message.spec.name, kind: options.kind, attempt });
   try {
-    const next = await options.handler(message, { logger, attempt });
+    const next = await options.handler(message, { logger, attempt, maxAttempts });
     if (next) {
       await options.queue.send(options.kind, [next.message], { delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(next.delaySeconds))) });
       logger.info('job rescheduled', { delaySeconds: next.delaySeconds });

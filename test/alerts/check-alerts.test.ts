@@ -215,6 +215,29 @@ describe('report checks against the simulator', () => {
     expect((await readJsonLines(h.alertsPath)).map((a) => a.kind)).toEqual(['error', 'resolved']);
   });
 
+  it('alerts `error` when Kaltura keeps failing temporarily until the last attempt, not before', async () => {
+    const h = await harness();
+    const message = jobFor(checkSpec({ destinations: ['local'] }), '1_flaky', { entryName: 'Flaky' });
+    sim.injectFault({ kind: 'http-status', status: 503, times: 100 });
+    const dead = memoryDeadLetters();
+    const { queue } = memoryQueue();
+    const handler = createCheckJobHandler(h.deps);
+    const options = { kind: 'check' as const, handler, queue, deadLetters: dead.sink, logger: h.logger, maxAttempts: 3 };
+    // Act: attempts 1 and 2 fail and are left to SQS; attempt 3 is the last one.
+    const early = await processJobBatch([record(message, 'f', 1)], options);
+    await processJobBatch([record(message, 'f', 2)], options);
+    expect(early.batchItemFailures).toEqual([{ itemIdentifier: 'f' }]);
+    expect(await readJsonLines(h.alertsPath)).toEqual([]);
+    const last = await processJobBatch([record(message, 'f', 3)], options);
+    // Assess
+    expect(last.batchItemFailures).toEqual([]);
+    expect(dead.letters).toHaveLength(1);
+    const alerts = await readJsonLines(h.alertsPath);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ kind: 'error' });
+    expect(String(alerts[0]!.description)).toContain('gave up after 3 attempts');
+  });
+
   it('compares with the previous period for `change` (a second multirequest)', async () => {
     const h = await harness();
     sim.clearRequests();
