@@ -15,7 +15,7 @@ import { ReportingError } from '../errors/base-error.js';
 import { createSecretResolver } from './secret-resolver.js';
 import { PermanentJobError, type JobHandler } from '../queues/job-batch-processor.js';
 import { buildAlertMessage, type AlertMessage, type AlertSeverity, type Observation } from './alert-message.js';
-import { evaluateAlert, type DeliveryOutcome, type EvaluateAlertResult } from './alert-state.js';
+import { AlertDeliveryError, evaluateAlert, type DeliveryOutcome, type EvaluateAlertResult } from './alert-state.js';
 import { createLogOperatorNotifier, type OperatorNotifier } from './operator-notifier.js';
 import { parseDurationMs } from './duration.js';
 import { DestinationError, type AlertDestination, type Sleep } from './destinations/destination.js';
@@ -299,8 +299,12 @@ export function createLiveHealthJobHandler(deps: JobHandlerDeps & { readonly idl
       if (outcome.stopped) context.logger.info('live watch stopped', { reason: outcome.stopped });
       return outcome.next;
     } catch (error) {
-      if (error instanceof ReportingError && !error.retryable && !(error instanceof DestinationError)) {
-        await evaluate('health', { status: 'error', description: `The live watch could not run: ${error.message}`, facts: [] }, watch);
+      const permanent = error instanceof ReportingError && !error.retryable && !(error instanceof DestinationError);
+      const lastAttempt = context.maxAttempts !== undefined && context.attempt >= context.maxAttempts && !(error instanceof AlertDeliveryError);
+      if (permanent || lastAttempt) {
+        // The watch ends here (dead-lettered): tell the audience the stream is no longer watched.
+        const reason = error instanceof Error ? error.message : String(error);
+        await evaluate('health', { status: 'error', description: `The live watch stopped: ${permanent ? reason : `gave up after ${context.attempt} attempts: ${reason}`}`, facts: [] }, watch);
       }
       throw error;
     }

@@ -159,6 +159,24 @@ describe('live health watch', () => {
     expect(h.logger.lines.some((l) => l.includes('stream ended'))).toBe(true);
   });
 
+  it('says so with an error alert when the watch cannot run (permission), then dead-letters it', async () => {
+    const h = await liveHarness();
+    sim.injectFault({ kind: 'api-error', code: 'SERVICE_FORBIDDEN', args: { SERVICE: 'beacon_beacon->list' }, times: 5, match: { action: 'list' } });
+    const response = await processJobBatch([record(liveJob('1_forbidden_live'))], {
+      kind: 'live-health',
+      handler: createLiveHealthJobHandler({ api, config: alertConfig(), stateStore: createFileStateStore({ directory: join(await tempDir('live-'), 'state') }), localAlertsPath: h.alertsPath, now: () => new Date() }),
+      queue: memoryQueue().queue,
+      deadLetters: h.dead.sink,
+      logger: h.logger,
+    });
+    sim.clearFaults();
+    expect(response.batchItemFailures).toEqual([]);
+    expect(h.dead.letters[0]!.reason).toContain('SERVICE_FORBIDDEN');
+    const alerts = await readJsonLines(h.alertsPath);
+    expect(alerts).toMatchObject([{ kind: 'error', subject: { id: '1_forbidden_live' } }]);
+    expect(String(alerts[0]!.description)).toContain('The live watch stopped');
+  });
+
   it('stops at once when the entry does not exist', async () => {
     const h = await liveHarness();
     const next = await h.poll(liveJob('1_missing_live'));
