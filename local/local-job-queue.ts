@@ -192,7 +192,12 @@ export class LocalJobQueue implements JobQueue {
     this.schedule(0);
   }
 
-  /** Stops receiving; waits up to `graceMs` for running batches. Returns how many were still running. */
+  /**
+   * Stops receiving; waits up to `graceMs` for running batches. Messages still running after that were
+   * interrupted on purpose, not by a crash: they are made visible again without counting the receive, so the
+   * next start runs them at once and a few Ctrl-Cs never push a long export to the dead letters.
+   * Returns how many were still running.
+   */
   async stop(graceMs = 10_000): Promise<number> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
@@ -202,6 +207,16 @@ export class LocalJobQueue implements JobQueue {
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([Promise.allSettled(pending), new Promise<void>((resolve) => (timeout = setTimeout(resolve, graceMs)))]);
       if (timeout) clearTimeout(timeout);
+    }
+    const interrupted = JOB_KINDS.flatMap((kind) => [...this.messages.get(kind)!.values()].filter((m) => this.inFlight.has(m.id)));
+    for (const message of interrupted) {
+      message.receiveCount = Math.max(0, message.receiveCount - 1);
+      message.visibleAt = this.now();
+      try {
+        await this.persist(message);
+      } catch (error) {
+        this.options.logger?.warn('could not release an interrupted job; it resumes after its visibility timeout', { kind: message.kind, messageId: message.id, error });
+      }
     }
     this.started = false;
     return this.running.size;

@@ -110,7 +110,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await queue.start(consumers);
     cleanups.push(async () => {
       const still = await queue.stop(Number(env.STOP_GRACE_MS ?? 10_000));
-      if (still > 0) logger.warn('stopped with jobs still running; they resume at the next start', { running: still });
+      if (still > 0) logger.warn('stopped with jobs still running; they run again at the next start', { running: still });
     });
 
     const scheduler: LocalScheduler = await startLocalScheduler({ config, queue, partnerId: kaltura.api.partnerId, dataDir, logger: logger.child({ component: 'scheduler' }) });

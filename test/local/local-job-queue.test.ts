@@ -134,7 +134,7 @@ describe('LocalJobQueue', () => {
     await first.start({ export: () => { started = true; return new Promise<BatchResponse>(() => {}); } });
     await first.send('export', [aJobMessage({ jobId: 'big' })]);
     await until(() => started);
-    await first.stop(10); // the process "dies" with the export in flight
+    // The process "dies" with the export in flight: no stop, its consumer never answers.
 
     const second = aQueue(dataDir);
     const seen: LocalQueueRecord[] = [];
@@ -142,6 +142,23 @@ describe('LocalJobQueue', () => {
     await until(() => second.isIdle() && seen.length > 0);
     expect(seen.map((r) => [JSON.parse(r.body).jobId, r.attributes.ApproximateReceiveCount])).toEqual([['big', '2']]);
     expect(await readdir(join(dataDir, 'queues', 'export'))).toEqual([]);
+  });
+
+  it('does not count a receive for a job interrupted by a graceful stop', async () => {
+    const dataDir = await aDataDir();
+    const first = aQueue(dataDir, { settings: { export: { visibilityTimeoutSeconds: 600, maxReceiveCount: 1 } } });
+    let started = false;
+    await first.start({ export: () => { started = true; return new Promise<BatchResponse>(() => {}); } });
+    await first.send('export', [aJobMessage({ jobId: 'long' })]);
+    await until(() => started);
+    expect(await first.stop(10)).toBe(1);
+
+    const second = aQueue(dataDir, { settings: { export: { maxReceiveCount: 1 } } });
+    const seen: LocalQueueRecord[] = [];
+    await second.start({ export: async (records) => (seen.push(...records), ok()) });
+    await until(() => second.isIdle() && seen.length > 0);
+    expect(seen.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1']);
+    expect(await new LocalDeadLetterSink(dataDir).list()).toEqual([]);
   });
 
   it('picks up messages another process wrote into the same DATA_DIR', async () => {
