@@ -274,7 +274,10 @@ export class ReportingStack extends Stack {
   /** Read access to every `{secret: ...}` the destinations use; publish to SNS destinations. */
   private grantDestinations(config: ReportingConfig, grantees: IFunction[]): void {
     const refs = new Map<string, SecretRef & { secret: string }>();
+    const usedBy = destinationUsers(config);
     for (const [name, destination] of Object.entries(config.destinations)) {
+      const users = usedBy.get(name) ?? [];
+      const use = users.length > 0 ? `used by ${users.join(', ')}` : 'not used by any job';
       const secretRefs: SecretRef[] = [];
       if ('url' in destination) secretRefs.push(destination.url);
       if ('signingSecret' in destination) secretRefs.push(destination.signingSecret);
@@ -283,9 +286,15 @@ export class ReportingStack extends Stack {
         else {
           Annotations.of(this).addWarningV2(
             'kreports:env-secret-ref',
-            `destination "${name}" reads its secret from environment variable ${ref.env}; Lambdas never get secret values in their environment, so in AWS this destination fails until it uses {secret: <Secrets Manager name>}.`,
+            `destination "${name}" (${use}) reads its secret from environment variable ${ref.env}; Lambdas never get secret values in their environment, so in AWS it fails until it uses {secret: <Secrets Manager name>}.`,
           );
         }
+      }
+      if (destination.type === 'local' && users.length > 0) {
+        Annotations.of(this).addWarningV2(
+          'kreports:local-destination',
+          `destination "${name}" (${use}) is the local alert sink (DATA_DIR/alerts.jsonl): it exists only under npm start. In AWS point these jobs at Slack, Teams, e-mail, a webhook or SNS.`,
+        );
       }
       if (destination.type === 'sns') {
         const topic = Topic.fromTopicArn(this, `SnsDestination-${name}`, destination.topicArn);
@@ -303,6 +312,20 @@ export class ReportingStack extends Stack {
       for (const fn of grantees) secret.grantRead(fn);
     }
   }
+}
+
+/** Destination name -> the jobs (`rule/job`) that alert to it. */
+function destinationUsers(config: ReportingConfig): Map<string, string[]> {
+  const users = new Map<string, string[]>();
+  const visit = (owner: string, jobs: ReportingConfig['rules'][number]['jobs']) => {
+    for (const job of jobs) {
+      if (job.kind !== 'check' && job.kind !== 'live-health') continue;
+      for (const d of job.destinations) users.set(d, [...(users.get(d) ?? []), `${owner}/${job.name}`]);
+    }
+  };
+  for (const rule of config.rules) visit(rule.name, rule.jobs);
+  for (const schedule of config.schedules) visit(schedule.name, schedule.jobs);
+  return users;
 }
 
 function pascal(kind: string): string {

@@ -76,7 +76,12 @@ describe('secrets and Kaltura endpoint options', () => {
 
   it('warns at synth when a destination reads its secret from an environment variable', async () => {
     const { stack } = await buildStack();
-    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('destination "dev-only" reads its secret from environment variable DEV_SLACK_URL'));
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('destination "dev-only" \\(not used by any job\\) reads its secret from environment variable DEV_SLACK_URL'));
+  });
+
+  it('warns at synth when jobs alert to the local sink, which exists only under npm start', async () => {
+    const { stack } = await buildStack({ configFile: join(PROJECT_ROOT, 'config', 'reporting.example.yaml') });
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('destination "local" \\(used by entry-ready/low-engagement, live-stream/stream-health\\) is the local alert sink'));
   });
 
   it('builds the real handlers from functions/ by default', async () => {
