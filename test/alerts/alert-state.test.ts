@@ -58,3 +58,37 @@ describe('alert transitions', () => {
     expect(decision.previousStatus).toBe('firing');
   });
 });
+
+describe('alert transitions over any sequence of observations (property)', () => {
+  it('never notifies twice for one unchanged status within the repeat interval, and resolves only what fired', async () => {
+    const fc = (await import('fast-check')).default;
+    const step = fc.record({ status: fc.constantFrom('ok', 'firing', 'error', 'no-data'), minutes: fc.integer({ min: 1, max: 600 }) });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), fc.integer({ min: 1, max: 48 }), (steps, repeatHours) => {
+        const repeatMs = repeatHours * HOUR;
+        let state: AlertState | undefined;
+        let t = T0.getTime();
+        let lastNotified: number | undefined;
+        for (const s of steps) {
+          t += s.minutes * 60_000;
+          const before = state?.status ?? 'ok';
+          const d = decideTransition(state, obs(s.status as Observation['status']), new Date(t), repeatMs, 'job');
+          if (d.notify) {
+            // A notification for an unchanged status only once the repeat interval has passed.
+            const unchanged = (s.status === 'firing' && before === 'firing') || (s.status !== 'ok' && s.status === before);
+            if (unchanged) expect(t - lastNotified!).toBeGreaterThanOrEqual(repeatMs);
+            // "resolved" only after something was wrong.
+            if (d.notify === 'resolved') expect(['firing', 'error', 'no-data']).toContain(before);
+            lastNotified = t;
+          } else {
+            // Silence means nothing changed that matters.
+            expect(s.status === 'ok' ? ['ok', 'resolved'] : [s.status]).toContain(before);
+          }
+          expect(d.next.status).toBe(s.status === 'ok' ? (d.notify === 'resolved' || before === 'resolved' ? 'resolved' : 'ok') : s.status);
+          state = d.next;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
