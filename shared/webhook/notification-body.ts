@@ -9,18 +9,27 @@
  * The content type is not trusted: the body's own shape decides.
  */
 export type BodyFormat = 'json' | 'legacy-form' | 'xml';
-export type ParsedBody = { readonly ok: true; readonly format: BodyFormat; readonly value: unknown } | { readonly ok: false; readonly reason: string };
+export type ParsedBody =
+  /** `text`: the whole body decoded (byte-exact: the BOM, if any, is kept). */
+  | { readonly ok: true; readonly format: BodyFormat; readonly value: unknown; readonly text: string }
+  | { readonly ok: false; readonly reason: string };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function parseNotificationBody(body: Uint8Array): ParsedBody {
-  let text: string;
+  let whole: string;
   try {
-    text = utf8.decode(body);
+    whole = utf8.decode(body);
   } catch {
     return { ok: false, reason: 'the body is not UTF-8 text' };
   }
-  text = text.trim();
+  const parsed = parseText(whole.trim());
+  return parsed.ok ? { ...parsed, text: whole } : parsed;
+}
+
+type Parsed = { readonly ok: true; readonly format: BodyFormat; readonly value: unknown } | { readonly ok: false; readonly reason: string };
+
+function parseText(text: string): Parsed {
   if (text === '') return { ok: false, reason: 'the body is empty (configure the notification template with a JSON object payload)' };
   if (text.startsWith('{')) return parseJson(text, 'json');
   if (text.startsWith('<')) return parseXml(text);
@@ -43,7 +52,7 @@ export function parseNotificationBody(body: Uint8Array): ParsedBody {
   return { ok: false, reason: 'the body is neither JSON, data=<url-encoded JSON> nor data=<notification> XML' };
 }
 
-function parseJson(text: string, format: BodyFormat): ParsedBody {
+function parseJson(text: string, format: BodyFormat): Parsed {
   try {
     const value: unknown = JSON.parse(text);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'the JSON body is not an object' };
@@ -154,7 +163,7 @@ function toValue(node: XmlNode): unknown {
   return out;
 }
 
-function parseXml(text: string): ParsedBody {
+function parseXml(text: string): Parsed {
   try {
     const root = parseXmlTree(text);
     // `<notification>…</notification>`, possibly wrapped as an API response `<xml><result>…`.

@@ -193,13 +193,14 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     const notification = parsed.data;
     const jobId = notification.eventNotificationJobId;
     const logger = log.child({ correlationId: jobId });
-    return processNotification(request, notification, parsedBody.format, algo, logger, started);
+    return processNotification(request, notification, parsedBody.format, parsedBody.text, algo, logger, started);
   }
 
   async function processNotification(
     request: ReceiverRequest,
     notification: KalturaHttpNotification,
     format: BodyFormat,
+    bodyText: string,
     algo: HashAlgorithm,
     logger: Logger,
     started: number,
@@ -236,7 +237,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         ...(headerValue(request.headers, 'content-type') ? { contentType: headerValue(request.headers, 'content-type') } : {}),
         hashAlgo: algo,
         bodyFormat: format,
-        body: request.body.toString('utf8'),
+        body: bodyText,
       };
       await deps.archive.putBytes(archiveKey, JSON.stringify(archived), {
         contentType: 'application/json',

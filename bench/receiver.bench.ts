@@ -1,0 +1,195 @@
+/**
+ * Receiver throughput through the local HTTP server (the same `Receiver.handle` as the Lambda)
+ * versus a bare `node:http` server that reads the body and answers 200, same run, same signed
+ * ~3 KB notification bodies (each with a fresh eventNotificationJobId), load from a separate
+ * process (bench/receiver/load-client.ts, undici, keep-alive connections, loopback).
+ *
+ * Receiver variants:
+ * - "receiver (in-memory adapters)": verify, parse, match rules, build job messages, archive and
+ *   queue into memory — the receiver's own cost, as in Lambda where the adapters are remote calls;
+ * - "receiver (local file idempotency)": plus the file idempotency store under a temp DATA_DIR,
+ *   as `npm start` runs it (two atomic file updates per notification).
+ * Target: the in-memory variant >= 0.5x the bare server at every connection count.
+ */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { BenchResult, BenchTarget } from './types.js';
+import { createReceiver, type ReceiverDeps } from '../shared/webhook/receiver.js';
+import { startReceiverServer } from '../shared/webhook/receiver-http-server.js';
+import { createFileIdempotencyStore } from '../shared/idempotency/file-idempotency-store.js';
+import { createLogger } from '../shared/logging/logger.js';
+import { validateConfig } from '../shared/config/load-config.js';
+import type { IdempotencyStore } from '../shared/ports/idempotency-store.js';
+import type { BlobStore } from '../shared/ports/blob-store.js';
+import type { JobQueue } from '../shared/ports/job-queue.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SECRET = 'bench-secret-0123456789abcdef0123';
+
+const config = validateConfig(
+  {
+    version: 1,
+    kaltura: { timezone: 'America/New_York' },
+    destinations: { local: { type: 'local' } },
+    rules: [
+      {
+        name: 'entry-ready',
+        when: { eventType: 'OBJECT_CHANGED', eventObjectType: 'ENTRY', object: { status: 2 } },
+        jobs: [
+          { kind: 'export', name: 'performance', scope: 'entry', window: { lastDays: 30, includeCurrent: true }, source: { type: 'table', reportType: 1, order: '-count_plays' } },
+          { kind: 'check', name: 'low-engagement', reportType: 1, metric: 'count_plays', condition: { op: '<', value: 1 }, destinations: ['local'] },
+        ],
+      },
+    ],
+  },
+  'bench-config',
+);
+
+function memoryAdapters(): Pick<ReceiverDeps, 'queue' | 'archive' | 'idempotency'> {
+  let queued = 0;
+  const queue: JobQueue = { send: async (_kind, messages) => void (queued += messages.length) };
+  const objects = new Map<string, Uint8Array | string>();
+  const archive: BlobStore = {
+    putBytes: async (key, body) => {
+      objects.set(key, body);
+      if (objects.size > 10_000) objects.clear();
+      return { key, bytes: body.length, sha256: '' };
+    },
+    putStream: async () => {
+      throw new Error('unused');
+    },
+    getBytes: async (key) => (objects.has(key) ? Buffer.from(objects.get(key)!) : undefined),
+  };
+  const records = new Map<string, { status: 'in-progress' | 'completed'; until: number }>();
+  const idempotency: IdempotencyStore = {
+    claim: async (key, { lockSeconds }) => {
+      const r = records.get(key);
+      if (r && r.until > Date.now()) return { status: r.status };
+      records.set(key, { status: 'in-progress', until: Date.now() + lockSeconds * 1000 });
+      return { status: 'claimed' };
+    },
+    complete: async (key, { ttlSeconds }) => void records.set(key, { status: 'completed', until: Date.now() + ttlSeconds * 1000 }),
+    release: async (key) => void records.delete(key),
+  };
+  void queued;
+  return { queue, archive, idempotency };
+}
+
+interface LoadResult {
+  /** Server-side CPU (this process) per request: robust to a busy machine, unlike req/s. */
+  cpuMicrosPerRequest?: number;
+  requests: number;
+  elapsedMs: number;
+  perSecond: number;
+  statuses: Record<string, number>;
+  bodyBytes: number;
+}
+
+let idBase = 1_000_000_000;
+
+function load(url: string, connections: number, durationMs: number, maxRequests: number): Promise<LoadResult> {
+  const base = idBase;
+  idBase += maxRequests + 1;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'receiver', 'load-client.ts'), url, String(connections), String(durationMs), String(maxRequests), SECRET, String(base)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`load client failed (${code}): ${err.slice(0, 500)}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadResult);
+    });
+  });
+}
+
+async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      Buffer.concat(chunks);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '2' });
+      res.end('{}');
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/kaltura`,
+    close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }),
+  };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
+  const durationMs = options.quick ? 1500 : 5000;
+  const maxRequests = options.quick ? 30_000 : 200_000;
+  const connectionCounts = [1, 32];
+  const dataDir = await mkdtemp(join(tmpdir(), 'receiver-bench-'));
+  const logger = createLogger({ service: 'receiver-bench', level: 'error', write: () => undefined });
+  const variants: Array<{ name: string; start(): Promise<{ url: string; close(): Promise<void> }> }> = [
+    { name: 'bare node:http (read body, 200)', start: bareServer },
+    {
+      name: 'receiver (in-memory adapters)',
+      async start() {
+        const receiver = createReceiver({ config, partnerId: 4242, secrets: [SECRET], logger, ...memoryAdapters() });
+        const s = await startReceiverServer({ receiver });
+        return { url: s.webhookUrl, close: () => s.close() };
+      },
+    },
+    {
+      name: 'receiver (local file idempotency)',
+      async start() {
+        const receiver = createReceiver({ config, partnerId: 4242, secrets: [SECRET], logger, ...memoryAdapters(), idempotency: createFileIdempotencyStore({ directory: join(dataDir, 'idempotency') }) });
+        const s = await startReceiverServer({ receiver });
+        return { url: s.webhookUrl, close: () => s.close() };
+      },
+    },
+  ];
+  const rows: Array<Record<string, string | number>> = [];
+  const targets: BenchTarget[] = [];
+  try {
+    for (const connections of connectionCounts) {
+      const measured = new Map<string, LoadResult>();
+      for (const variant of variants) {
+        const server = await variant.start();
+        try {
+          await load(server.url, connections, 300, 2000); // warm-up: JIT, sockets
+          const cpuBefore = process.cpuUsage();
+          const result = await load(server.url, connections, durationMs, maxRequests);
+          const cpu = process.cpuUsage(cpuBefore);
+          measured.set(variant.name, { ...result, cpuMicrosPerRequest: (cpu.user + cpu.system) / Math.max(1, result.requests) });
+        } finally {
+          await server.close();
+        }
+      }
+      const bare = measured.get(variants[0]!.name)!;
+      for (const variant of variants) {
+        const r = measured.get(variant.name)!;
+        const ratio = r.perSecond / bare.perSecond;
+        const ok = r.statuses['200'] ?? 0;
+        rows.push({ connections, server: variant.name, 'req/s': fmt(r.perSecond), ratio: `${ratio.toFixed(2)}x`, 'server CPU µs/req': fmt(r.cpuMicrosPerRequest ?? 0), 'CPU ratio': `${((bare.cpuMicrosPerRequest ?? 1) / (r.cpuMicrosPerRequest ?? 1)).toFixed(2)}x`, requests: r.requests, 'non-200': r.requests - ok, 'body bytes': r.bodyBytes });
+        if (variant.name === 'receiver (in-memory adapters)') {
+          targets.push({
+            target: `receiver throughput >= 0.5x bare node:http (${connections} connection${connections > 1 ? 's' : ''})`,
+            measured: `${ratio.toFixed(2)}x (${fmt(r.perSecond)} vs ${fmt(bare.perSecond)} req/s; server CPU ${fmt(r.cpuMicrosPerRequest ?? 0)} vs ${fmt(bare.cpuMicrosPerRequest ?? 0)} µs/req${r.requests - ok ? `; ${r.requests - ok} non-200` : ''})`,
+            pass: ratio >= 0.5 && ok === r.requests,
+          });
+        }
+      }
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  return [{ title: `Webhook receiver throughput through the local HTTP server (signed ${rows[0]?.['body bytes'] ?? '~3000'}-byte notifications, load from a separate process, ${durationMs / 1000}s per run)`, rows, targets }];
+}

@@ -1,0 +1,34 @@
+/**
+ * The receiver made `wallClockAt` (shared/jobs/window.ts) cache UTC offsets per 15-minute bucket
+ * (it was most of the CPU per notification). It must agree with Intl at every instant.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { wallClockAt } from '../../shared/jobs/window.js';
+
+const ZONES = ['UTC', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham', 'Asia/Jerusalem', 'America/Santiago'];
+
+function fromIntl(ms: number, timeZone: string) {
+  const f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+  const parts: Record<string, number> = {};
+  for (const p of f.formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour! % 24, minute: parts.minute, second: parts.second };
+}
+
+describe('wallClockAt with cached offsets', () => {
+  it('agrees with Intl for any instant 1990-2060 in zones with odd offsets and DST rules', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2060, 0, 1) }), fc.constantFrom(...ZONES), (ms, zone) => {
+        expect(wallClockAt(ms, zone)).toEqual(fromIntl(ms, zone));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('agrees with Intl on every minute around DST transitions', () => {
+    // 2026-03-08 07:00Z (New York spring forward), 2026-11-01 06:00Z (fall back), 2026-04-05 Lord Howe (30 min).
+    for (const [zone, at] of [['America/New_York', Date.UTC(2026, 2, 8, 7)], ['America/New_York', Date.UTC(2026, 10, 1, 6)], ['Australia/Lord_Howe', Date.UTC(2026, 3, 4, 15)]] as const) {
+      for (let m = -90; m <= 90; m++) expect(wallClockAt(at + m * 60_000 + 59_999, zone)).toEqual(fromIntl(at + m * 60_000 + 59_999, zone));
+    }
+  });
+});
