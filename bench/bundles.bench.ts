@@ -67,13 +67,14 @@ function lambdaEnvironment(configPath: string): NodeJS.ProcessEnv {
   };
 }
 
-interface Bundle {
+export interface Bundle {
   readonly name: string;
   readonly dir: string;
   readonly bytes: number;
 }
 
-async function bundle(name: string, entry: string, outRoot: string, configJson: string): Promise<Bundle> {
+/** Bundles `entry` into `<outRoot>/<name>/index.mjs` + the configuration JSON, as the stack does (tested against the stack's own asset). */
+export async function bundle(name: string, entry: string, outRoot: string, configJson: string): Promise<Bundle> {
   const dir = join(outRoot, name);
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, ESM_OUTPUT_FILE);

@@ -13,7 +13,7 @@ import type { ReportingStack } from '../../infra/reporting-stack.js';
 import { JOB_KINDS, type JobKind } from '../../shared/jobs/job-message.js';
 import { LambdaEnvSchema } from '../../shared/runtime/lambda-env.js';
 import type { ReportingConfig } from '../../shared/config/schema.js';
-import { buildStack, DEPLOY_CONFIG, logicalIdOf, removeTempDirs } from './helpers.js';
+import { buildStack, DEPLOY_CONFIG, logicalIdOf, removeTempDirs, STUB_FUNCTIONS_DIR, tempDir } from './helpers.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any>; DependsOn?: unknown };
 
@@ -208,6 +208,16 @@ describe('functions', () => {
       expect(code.trim().split('\n')).toHaveLength(2); // banner + one minified line
       expect(existsSync(join(dir, 'index.mjs.map'))).toBe(false);
       expect(JSON.parse(readFileSync(join(dir, 'reporting-config.json'), 'utf8'))).toEqual(config);
+    }
+  });
+
+  it('are bundled byte for byte like the bundle benchmark bundles them', async () => {
+    const { bundle } = await import('../../bench/bundles.bench.js');
+    const dir = tempDir('kreports-bench-bundle-');
+    for (const f of ['receiver', 'export-worker'] as const) {
+      const ours = await bundle(f, join(STUB_FUNCTIONS_DIR, f, 'index.ts'), dir, '{}');
+      const stackAsset = join(outdir, resources[fnId(f === 'receiver' ? 'receiver' : 'export')]!.Metadata!['aws:asset:path'] as string, 'index.mjs');
+      expect(readFileSync(join(ours.dir, 'index.mjs')).equals(readFileSync(stackAsset)), f).toBe(true);
     }
   });
 });
