@@ -35,7 +35,7 @@ const FUNCTIONS = [
 ] as const;
 
 /** The environment the stack gives every function (names and URLs only), with dummy values. */
-function lambdaEnvironment(configPath: string): NodeJS.ProcessEnv {
+export function lambdaEnvironment(configPath: string): NodeJS.ProcessEnv {
   const queue = (name: string) => `https://sqs.eu-west-1.amazonaws.com/111122223333/${name}`;
   return {
     PATH: process.env.PATH,

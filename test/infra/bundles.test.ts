@@ -1,0 +1,53 @@
+/**
+ * The real handlers, bundled exactly as the stack bundles them, start in a fresh Node 22 process
+ * with the environment the stack sets: an ESM bundle that cannot `require` a Node built-in, a
+ * missing export or a module-scope crash would fail every cold start in AWS.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundle, lambdaEnvironment, type Bundle } from '../../bench/bundles.bench.js';
+import { loadDeployConfig } from '../../infra/deploy-config.js';
+import { PROJECT_ROOT } from '../../infra/reporting-stack.js';
+import { DEPLOY_CONFIG, removeTempDirs, tempDir } from './helpers.js';
+
+const FUNCTIONS = ['receiver', 'check-worker', 'live-health-worker', 'export-worker', 'microservice-worker', 'scheduler'] as const;
+const bundles = new Map<string, Bundle>();
+
+/** Runs `body` (an async function of the imported module `m`) in a fresh node with the Lambda environment. */
+function inFreshNode(b: Bundle, body: string): { status: number | null; stdout: string; stderr: string } {
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(join(b.dir, 'index.mjs')).href)});\n${body}`;
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: b.dir,
+    env: lambdaEnvironment(join(b.dir, 'reporting-config.json')),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+beforeAll(async () => {
+  const config = await loadDeployConfig(DEPLOY_CONFIG);
+  const out = tempDir('kreports-real-bundles-');
+  for (const name of FUNCTIONS) bundles.set(name, await bundle(name, join(PROJECT_ROOT, 'functions', name, 'index.ts'), out, JSON.stringify(config)));
+}, 120_000);
+afterAll(() => removeTempDirs());
+
+describe('real Lambda bundles', () => {
+  it.each(FUNCTIONS)('%s loads as an ESM bundle and exports handler()', (name) => {
+    const result = inFreshNode(bundles.get(name)!, "process.stdout.write(typeof m.handler);");
+    expect(result.stderr).not.toMatch(/Dynamic require|ERR_|Error/);
+    expect(result.stdout).toBe('function');
+    expect(result.status).toBe(0);
+  });
+
+  it('the scheduler reads the bundled configuration and the stack environment on its first run', () => {
+    // An unknown schedule fails after the configuration was read, before anything is sent anywhere.
+    const result = inFreshNode(
+      bundles.get('scheduler')!,
+      "try { await m.handler({ schedule: 'no-such-schedule' }); process.stdout.write('resolved'); } catch (e) { process.stdout.write(String(e.message)); }",
+    );
+    expect(result.stdout).toContain('No schedule named "no-such-schedule"');
+    expect(result.stdout).toContain('weekly-exports, monthly-first, office-hours');
+  });
+});
