@@ -86,7 +86,7 @@ export async function openExportSource(api: KalturaApi, message: JobMessage & { 
         ...(source.maxRows ? { maxRows: source.maxRows } : {}),
       });
       return {
-        body: tablePagesToCsv(pages, progress, { ...(options.onProgress ? { onPage: options.onProgress } : {}) }),
+        body: tablePagesToCsv(readAhead(pages), progress, { ...(options.onProgress ? { onPage: options.onProgress } : {}) }),
         progress,
         source: { type: 'table', reportType: String(source.reportType), filter: { ...filter }, ...(source.order ? { order: source.order } : {}), pageSize },
         summary: () => ({ rows: progress.rows, lines: progress.rows + (progress.header.length > 0 ? 1 : 0), header: progress.header, bom: false, pages: progress.pages }),
@@ -125,5 +125,27 @@ export async function openExportSource(api: KalturaApi, message: JobMessage & { 
         summary: () => ({ rows: Math.max(0, shape.lines - 1), lines: shape.lines, bom: false }),
       };
     }
+  }
+}
+
+/**
+ * Fetches the next page while the current one is being written (one page ahead, so memory stays
+ * bounded by two pages): the Kaltura round trip overlaps CSV writing and the upload.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  // A rejection is handled when awaited below; this keeps it from being reported as unhandled meanwhile.
+  next.catch(() => undefined);
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = iterator.next();
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    await iterator.return?.();
   }
 }

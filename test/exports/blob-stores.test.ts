@@ -81,6 +81,22 @@ describe('S3 blob store (real @aws-sdk/client-s3 against s3rver on loopback)', (
     }
   });
 
+  it.each([
+    ['exactly one part', 5 * MiB],
+    ['exactly two parts', 10 * MiB],
+    ['one byte over a part', 5 * MiB + 1],
+    ['empty', 0],
+  ])('stores a body of %s intact', async (_name, size) => {
+    const store = createS3BlobStore({ bucket: s3.bucket, client: s3.client, partSize: 5 * MiB });
+    const data = bytes(size, 11);
+    const key = `edges/${size}.bin`;
+    const result = await store.putStream(key, Readable.from(chunks(data, 100_000)), { contentType: 'application/octet-stream' });
+    const stored = await s3.read(key);
+    expect(stored?.length).toBe(size);
+    expect(sha256(stored!)).toBe(sha256(data));
+    expect(result).toEqual({ key, bytes: size, sha256: sha256(data) });
+  });
+
   it('leaves no object when the source fails half way through a multipart upload, and aborts the upload', async () => {
     // Prepare
     const store = createS3BlobStore({ bucket: s3.bucket, client: s3.client, partSize: 5 * MiB, queueSize: 1 });
