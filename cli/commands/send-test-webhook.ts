@@ -9,6 +9,7 @@ const options = {
   algo: { type: 'string' },
   legacy: { type: 'boolean' },
   live: { type: 'boolean' },
+  'object-type': { type: 'string' },
   'event-id': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -25,7 +26,7 @@ export function defaultWebhookUrl(env: NodeJS.ProcessEnv, cwd: string): string {
 export const sendTestWebhookCommand: Command = {
   name: 'send-test-webhook',
   summary: 'send a correctly signed sample Kaltura notification',
-  help: `Usage: kreports send-test-webhook [--url U] [--entry ID] [--algo sha1|sha256|sha512] [--legacy] [--live] [--event-id N] [--json]
+  help: `Usage: kreports send-test-webhook [--url U] [--entry ID] [--algo sha1|sha256|sha512] [--legacy] [--live] [--object-type T] [--event-id N] [--json]
 
 Sends one Kaltura HTTP event notification, built and signed exactly as Kaltura does
 (X-KALTURA-SIGNATURE = hex(hash(secret + body)), X-KALTURA-HASH-ALGO), to the receiver.
@@ -41,6 +42,8 @@ Options:
   --algo A       sha1, sha256 (default) or sha512
   --legacy       legacy body: data=<url-encoded JSON>
   --live         a live-stream notification (EXPLICIT_LIVE_PUSH_NOTIFICATIONS, LIVE_STREAM)
+  --object-type T  eventObjectType: a number (1 ENTRY, 38 LIVE_STREAM...) or a plugin string such as
+                 virtualEventEventNotifications.VirtualEvent (the example's virtual-event rule)
   --event-id N   eventNotificationJobId (send the same N twice to see duplicates ignored)
   --json         print {status, body, entryId, eventNotificationJobId} as JSON
   -h, --help     show this help
@@ -59,7 +62,11 @@ Exit codes: 0 the receiver answered 200/204, 1 any other answer or no answer, 2 
       throw new UsageError('--url must be an http(s) URL such as http://127.0.0.1:3000/webhooks/kaltura');
     }
     const entryId = values.entry ?? '1_demo';
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(entryId)) throw new UsageError(`--entry must be a Kaltura entry id such as 1_demo (letters, digits, _ . -); got '${entryId}'`);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(entryId)) throw new UsageError(`--entry must be an object id such as 1_demo (letters, digits, _ . -); got '${entryId}'`);
+    const objectTypeFlag = values['object-type'];
+    if (objectTypeFlag !== undefined && !/^(\d{1,4}|[A-Za-z]+\.[A-Za-z]+)$/.test(objectTypeFlag)) throw new UsageError(`--object-type must be a number such as 38 or a plugin type such as virtualEventEventNotifications.VirtualEvent (got '${objectTypeFlag}')`);
+    if (objectTypeFlag !== undefined && values.live) throw new UsageError('give either --live or --object-type');
+    const eventObjectType = objectTypeFlag === undefined ? undefined : /^\d+$/.test(objectTypeFlag) ? Number(objectTypeFlag) : objectTypeFlag;
     let eventNotificationJobId: number | undefined;
     if (values['event-id'] !== undefined) {
       if (!/^\d{1,15}$/.test(values['event-id'])) throw new UsageError(`--event-id must be a whole number (got '${values['event-id']}')`);
@@ -76,6 +83,7 @@ Exit codes: 0 the receiver answered 200/204, 1 any other answer or no answer, 2 
       algo,
       ...(values.legacy ? { legacy: true } : {}),
       ...(values.live ? { eventObjectType: 38, templateSystemName: 'EXPLICIT_LIVE_PUSH_NOTIFICATIONS' } : {}),
+      ...(eventObjectType !== undefined ? { eventObjectType, templateSystemName: 'KREPORTS_TEST', ...(typeof eventObjectType === 'string' ? { objectType: `Kaltura${eventObjectType.split('.')[1]}` } : {}) } : {}),
       ...(eventNotificationJobId !== undefined ? { eventNotificationJobId } : {}),
     });
     const sentJobId = (JSON.parse(values.legacy ? decodeURIComponent(built.body.toString('utf8').slice(5).replace(/\+/g, ' ')) : built.body.toString('utf8')) as { eventNotificationJobId: number }).eventNotificationJobId;

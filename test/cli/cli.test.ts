@@ -124,6 +124,12 @@ describe('kreports send-test-webhook', () => {
     expect(received.at(-1)!.body.toString('utf8')).toMatch(/^data=%7B/);
   });
 
+  it('sends a plugin eventObjectType (virtual event) as a string', async () => {
+    const result = await runCli(['send-test-webhook', '--url', url, '--entry', '9001', '--object-type', 'virtualEventEventNotifications.VirtualEvent'], { KALTURA_WEBHOOK_SECRETS: 's3cret-current' });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(received.at(-1)!.body.toString('utf8'))).toMatchObject({ eventObjectType: 'virtualEventEventNotifications.VirtualEvent', object: { id: '9001' } });
+  });
+
   it('exits 1 when the receiver does not answer 200', async () => {
     const result = await runCli(['send-test-webhook', '--url', url], { KALTURA_WEBHOOK_SECRETS: 'some-other-secret' });
     expect(result.code).toBe(1);
