@@ -23,6 +23,7 @@ import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../logging/logger.js';
 import { z } from '../validation/zod.js';
+import { ValidationError } from '../errors/base-error.js';
 import { formatIssues } from '../validation/format-issues.js';
 import { headerValue, verifySignature, type Headers, type HashAlgorithm } from './signature.js';
 import { parseNotificationBody, type BodyFormat } from './notification-body.js';
@@ -145,7 +146,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
   const log = deps.logger;
   const staticSecrets = Array.isArray(deps.secrets) ? (deps.secrets as ReadonlyArray<string>) : undefined;
   if (staticSecrets && staticSecrets.filter((s) => s !== '').length === 0) {
-    throw new Error('The receiver needs at least one webhook secret (KALTURA_WEBHOOK_SECRETS or the webhook secrets secret).');
+    throw new ValidationError('The receiver needs at least one webhook secret: set KALTURA_WEBHOOK_SECRETS (local) or the webhook secrets secret (AWS).');
   }
   const loadSecrets = async (): Promise<ReadonlyArray<string>> =>
     (staticSecrets ?? (await (deps.secrets as () => Promise<ReadonlyArray<string>>)())).filter((s) => s !== '');
@@ -309,10 +310,26 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     },
     async replay(archived) {
       const text = typeof archived === 'string' ? archived : Buffer.from(archived).toString('utf8');
-      const doc = ArchivedNotificationSchema.parse(JSON.parse(text));
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch (cause) {
+        throw new ValidationError('Not an archived notification (not JSON). Pass a file from archive/notifications/.', [], { cause });
+      }
+      const docParsed = ArchivedNotificationSchema.safeParse(raw);
+      if (!docParsed.success) {
+        const details = formatIssues('archived notification', docParsed.error.issues);
+        throw new ValidationError(`Not an archived notification: ${details.join('; ')}. Pass a file from archive/notifications/.`, details);
+      }
+      const doc = docParsed.data;
       const parsedBody = parseNotificationBody(Buffer.from(doc.body, 'utf8'));
-      if (!parsedBody.ok) throw new Error(`Archived notification ${doc.eventNotificationJobId}: ${parsedBody.reason}`);
-      const notification = KalturaHttpNotificationSchema.parse(parsedBody.value);
+      if (!parsedBody.ok) throw new ValidationError(`Archived notification ${doc.eventNotificationJobId} cannot be read: ${parsedBody.reason}.`);
+      const notificationParsed = KalturaHttpNotificationSchema.safeParse(parsedBody.value);
+      if (!notificationParsed.success) {
+        const details = formatIssues('archived notification body', notificationParsed.error.issues);
+        throw new ValidationError(`Archived notification ${doc.eventNotificationJobId} is not a KalturaHttpNotification: ${details.join('; ')}.`, details);
+      }
+      const notification = notificationParsed.data;
       const logger = log.child({ correlationId: notification.eventNotificationJobId });
       const receivedAt = new Date(doc.receivedAt);
       const match = jobsForNotification(notification, {

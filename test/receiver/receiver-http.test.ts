@@ -304,6 +304,21 @@ describe('idempotency and durability', () => {
   });
 });
 
+describe('replay', () => {
+  it('refuses what is not an archived notification, saying what is wrong and queueing nothing', async () => {
+    // Prepare
+    const queue = new RecordingJobQueue();
+    const replayer = createReceiver({ config: testConfig(), partnerId: 4242, secrets: [SECRET], queue, archive: stack.archive, idempotency: stack.idempotency, logger: stack.logger });
+    // Act
+    const notJson = await replayer.replay('nope').catch((e: Error) => e);
+    const wrongShape = await replayer.replay('{"version":1,"body":"{}"}').catch((e: Error) => e);
+    // Assess
+    expect(notJson).toMatchObject({ name: 'ValidationError', retryable: false });
+    expect(String((wrongShape as Error).message)).toContain('eventNotificationJobId');
+    expect(queue.sent).toEqual([]);
+  });
+});
+
 describe('rules, logs and metrics', () => {
   it('answers 200 for a notification that matches no rule, archives and counts it', async () => {
     // Act
