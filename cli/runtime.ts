@@ -127,11 +127,18 @@ export async function connectKaltura(env: NodeJS.ProcessEnv, logger?: Logger): P
   };
 }
 
-/** DATA_DIR/bucket, or the S3 bucket named by BUCKET_NAME (credentials from the usual AWS chain). */
+/**
+ * DATA_DIR/bucket, or the S3 bucket named by BUCKET_NAME (credentials and region from the usual AWS chain).
+ * `AWS_ENDPOINT_URL_S3` points at an S3-compatible server instead (MinIO, s3rver...), path-style.
+ */
 export async function openBlobStore(env: NodeJS.ProcessEnv, dataDir: string): Promise<{ store: BlobStore; where: string }> {
   if (env.BUCKET_NAME) {
     const { createS3BlobStore } = await import('../shared/storage/s3-blob-store.js');
-    return { store: createS3BlobStore({ bucket: env.BUCKET_NAME }), where: `s3://${env.BUCKET_NAME}/` };
+    const endpoint = env.AWS_ENDPOINT_URL_S3;
+    const client = endpoint
+      ? new (await import('@aws-sdk/client-s3')).S3Client({ endpoint, forcePathStyle: true, region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1' })
+      : undefined;
+    return { store: createS3BlobStore({ bucket: env.BUCKET_NAME, ...(client ? { client } : {}) }), where: `s3://${env.BUCKET_NAME}/` };
   }
   const { createFileBlobStore } = await import('../shared/storage/file-blob-store.js');
   const root = join(dataDir, 'bucket');

@@ -12,6 +12,7 @@ import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { buildNotification } from '../../simulator/notifications.js';
 import { LocalDeadLetterSink } from '../../local/local-dead-letter-sink.js';
 import { runCli, tempDir } from './helpers.js';
+import { startS3 } from '../exports/helpers.js';
 
 const COMMANDS = ['start', 'send-test-webhook', 'export', 'schedule', 'replay', 'validate-config', 'setup-webhook', 'doctor'];
 
@@ -195,6 +196,30 @@ describe('kreports export and schedule run (built-in simulator)', () => {
     const out = JSON.parse(result.stdout);
     expect(out).toMatchObject({ ok: true, key: 'reports/virtual-event/chat-activity/777/2026-10-21_2026-11-20.csv' });
     expect((await readFile(join(dataDir, 'bucket', out.key))).length).toBe(out.bytes);
+  });
+
+  it('writes to S3 when BUCKET_NAME is set (an S3-compatible server on loopback)', async () => {
+    const s3 = await startS3('kreports-cli');
+    try {
+      const result = await runCli(['schedule', 'run', 'weekly-exports', '--at', '2026-11-23T12:00:00Z', '--json'], {
+        DATA_DIR: await aDataDir(),
+        BUCKET_NAME: s3.bucket,
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_REGION: 'us-east-1',
+      });
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout).location).toBe('s3://kreports-cli/');
+      expect(await s3.list('reports/weekly-exports/')).toEqual([
+        'reports/weekly-exports/top-content/4242/2026-11-16_2026-11-23.csv',
+        'reports/weekly-exports/top-content/4242/2026-11-16_2026-11-23.manifest.json',
+        'reports/weekly-exports/top-creators-csv/4242/2026-11-16_2026-11-23.csv',
+        'reports/weekly-exports/top-creators-csv/4242/2026-11-16_2026-11-23.manifest.json',
+      ]);
+    } finally {
+      await s3.close();
+    }
   });
 
   it.concurrent('exits 2 when an entry-scoped job has no --subject', async () => {
