@@ -112,6 +112,12 @@ describe('configuration validated at synth', () => {
     expect(lines).toEqual(await configErrorLines(() => loadConfigFile(BAD_CRON_CONFIG)));
   });
 
+  it('refuses an output prefix inside archive/, where objects expire', async () => {
+    expect(await configErrorLines(() => loadDeployConfig(join(FIXTURES, 'archive-prefix-config.yaml')))).toEqual([
+      expect.stringMatching(/archive-prefix-config\.yaml: output\.prefix: "archive\/exports\/" is inside archive\/, where the bucket expires archived notifications/),
+    ]);
+  });
+
   it('npm run synth stops on a bad configuration and prints the validate-config lines', async () => {
     const expected = await configErrorLines(() => loadConfigFile(relative(PROJECT_ROOT, BAD_CONFIG)));
     const outdir = tempDir('kreports-synth-bad-');
