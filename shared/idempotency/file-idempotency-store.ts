@@ -7,7 +7,7 @@
  * and records are replaced with write-to-temp + `rename` (atomic), so a crash never leaves a torn
  * record. A mutex left by a crashed process is broken after `staleMutexMs`.
  */
-import { open, readFile, rename, rm, mkdir, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, mkdir, stat, writeFile } from 'node:fs/promises';
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { ClaimResult, IdempotencyStore } from '../ports/idempotency-store.js';
@@ -30,11 +30,19 @@ export interface FileIdempotencyStoreOptions {
   readonly now?: () => number;
   /** A mutex older than this is from a dead process. Default 10 s (a claim takes milliseconds). */
   readonly staleMutexMs?: number;
+  /** Every this many claims, expired records are swept from the directory in the background. Default 1000; 0 = never. */
+  readonly sweepEvery?: number;
+}
+
+/** The store plus housekeeping the port does not need. */
+export interface FileIdempotencyStore extends IdempotencyStore {
+  /** Deletes expired completed records, long-abandoned claims and leftover temp files; resolves with how many. */
+  sweep(): Promise<number>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function createFileIdempotencyStore(options: FileIdempotencyStoreOptions): IdempotencyStore {
+export function createFileIdempotencyStore(options: FileIdempotencyStoreOptions): FileIdempotencyStore {
   const dir = options.directory;
   const now = options.now ?? Date.now;
   const staleMutexMs = options.staleMutexMs ?? 10_000;
@@ -47,12 +55,15 @@ export function createFileIdempotencyStore(options: FileIdempotencyStoreOptions)
   const fileName = (key: string) => (/^[A-Za-z0-9_.#-]{1,120}$/.test(key) && !key.startsWith('.') ? key.replace(/#/g, '~') : createHash('sha256').update(key).digest('hex'));
   const recordPath = (key: string) => join(dir, `${fileName(key)}.json`);
 
-  async function withMutex<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const withMutex = <T>(key: string, fn: () => Promise<T>): Promise<T> => withFileMutex(recordPath(key), fn);
+
+  async function withFileMutex<T>(path: string, fn: () => Promise<T>): Promise<T> {
     ready ??= mkdir(dir, { recursive: true });
     await ready;
+    const key = path;
     const previous = chains.get(key) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(async () => {
-      const mutex = `${recordPath(key)}.lock`;
+      const mutex = `${path}.lock`;
       for (let attempt = 0; ; attempt++) {
         try {
           const handle = await open(mutex, 'wx');
@@ -85,8 +96,12 @@ export function createFileIdempotencyStore(options: FileIdempotencyStoreOptions)
   }
 
   async function read(key: string): Promise<Record_ | undefined> {
+    return readPath(recordPath(key));
+  }
+
+  async function readPath(path: string): Promise<Record_ | undefined> {
     try {
-      return JSON.parse(await readFile(recordPath(key), 'utf8')) as Record_;
+      return JSON.parse(await readFile(path, 'utf8')) as Record_;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       if (error instanceof SyntaxError) return undefined; // unreadable record: treat as absent
@@ -101,9 +116,45 @@ export function createFileIdempotencyStore(options: FileIdempotencyStoreOptions)
     await rename(temp, target);
   }
 
+  const sweepEvery = options.sweepEvery ?? 1000;
+  let claims = 0;
+  let sweeping: Promise<number> | undefined;
+
+  async function sweep(): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    const t = now();
+    for (const name of names) {
+      const path = join(dir, name);
+      if (name.endsWith('.tmp')) {
+        const info = await stat(path).catch(() => undefined);
+        if (info && Date.now() - info.mtimeMs > 3600_000) removed += await rm(path, { force: true }).then(() => 1, () => 0);
+        continue;
+      }
+      if (!name.endsWith('.json')) continue;
+      removed += await withFileMutex(path, async () => {
+        const record = await readPath(path);
+        const expired = record?.status === 'completed' ? (record.expiresAt ?? Infinity) <= t : (record?.lockedUntil ?? 0) + 86_400_000 <= t;
+        if (!record || !expired) return 0;
+        await rm(path, { force: true });
+        return 1;
+      }).catch(() => 0);
+    }
+    return removed;
+  }
+
   return {
+    sweep,
     claim: (key, { lockSeconds }) =>
       withMutex(key, async (): Promise<ClaimResult> => {
+        if (sweepEvery > 0 && ++claims % sweepEvery === 0 && !sweeping) {
+          sweeping = sweep().finally(() => (sweeping = undefined));
+        }
         const t = now();
         const existing = await read(key);
         if (existing?.status === 'completed' && (existing.expiresAt ?? Infinity) > t) return { status: 'completed' };

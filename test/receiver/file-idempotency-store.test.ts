@@ -48,6 +48,25 @@ describe('file idempotency store', () => {
     expect([takeover.status, whileB.status, afterTtl.status]).toEqual(['claimed', 'in-progress', 'claimed']);
   });
 
+  it('sweeps expired records and abandoned claims, and keeps live ones', async () => {
+    // Prepare
+    let t = 1_000_000;
+    const store = createFileIdempotencyStore({ directory: dir, now: () => t, sweepEvery: 0 });
+    await store.claim('done-long-ago', { lockSeconds: 30 });
+    await store.complete('done-long-ago', { ttlSeconds: 60 });
+    await store.claim('abandoned', { lockSeconds: 30 });
+    t += 2 * 86_400_000;
+    await store.claim('recent', { lockSeconds: 30 });
+    await store.complete('recent', { ttlSeconds: 3600 });
+    await store.claim('running', { lockSeconds: 30 });
+    // Act
+    const removed = await store.sweep();
+    // Assess
+    expect(removed).toBe(2);
+    expect((await readdir(dir)).sort()).toEqual(['recent.json', 'running.json']);
+    expect(await store.claim('recent', { lockSeconds: 30 })).toEqual({ status: 'completed' });
+  });
+
   it('gives each key to exactly one caller among many concurrent ones in one process', async () => {
     // Prepare
     const stores = Array.from({ length: 4 }, () => createFileIdempotencyStore({ directory: dir }));
