@@ -16,7 +16,7 @@ import type { ReportTablePage } from '../kaltura/kaltura-api.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;
 const QUOTE = /"/g;
-const CHUNK_CHARS = 64 * 1024;
+const CHUNK_CHARS = 16 * 1024;
 
 /** One cell, quoted only when RFC 4180 needs it. */
 export function csvCell(value: string): string {
