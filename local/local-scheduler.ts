@@ -70,9 +70,11 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
     }
   };
 
-  const arm = (name: string, cron: string, timezone: string) => {
+  const arm = (name: string, cron: string, timezone: string, firedAt?: Date) => {
     if (stopped) return;
-    const next = nextFireTime(cron, now(), timezone);
+    // Never before the time just fired: the wall clock may lag the timer by a millisecond.
+    const after = new Date(Math.max(now().getTime(), firedAt?.getTime() ?? 0));
+    const next = nextFireTime(cron, after, timezone);
     nextAt.set(name, next);
     const wait = () => {
       const ms = next.getTime() - now().getTime();
@@ -83,7 +85,7 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
       timers.set(
         name,
         setTimeout(() => {
-          void fire(name, next).finally(() => arm(name, cron, timezone));
+          void fire(name, next).finally(() => arm(name, cron, timezone, next));
         }, Math.max(0, ms)),
       );
     };
