@@ -189,7 +189,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
       }
     }
   } finally {
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
   return [{ title: `Webhook receiver throughput through the local HTTP server (signed ${rows[0]?.['body bytes'] ?? '~3000'}-byte notifications, load from a separate process, ${durationMs / 1000}s per run)`, rows, targets }];
 }

@@ -18,6 +18,8 @@ export interface ReceiverServerOptions {
   readonly receiver: Receiver;
   /** Extra fields for `GET /healthz`. */
   readonly health?: () => Record<string, unknown>;
+  /** On close, how long notifications being handled get to finish. Default 10 s. */
+  readonly closeGraceMs?: number;
 }
 
 export interface ReceiverServer {
@@ -26,6 +28,7 @@ export interface ReceiverServer {
   readonly webhookUrl: string;
   readonly port: number;
   readonly server: Server;
+  /** Stops accepting, lets notifications being handled finish (up to `closeGraceMs`), then closes every connection. */
   close(): Promise<void>;
 }
 
@@ -84,6 +87,7 @@ async function handleWebhook(req: IncomingMessage, res: ServerResponse, receiver
 export async function startReceiverServer(options: ReceiverServerOptions): Promise<ReceiverServer> {
   const host = options.host ?? '127.0.0.1';
   const startedAt = new Date().toISOString();
+  const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === WEBHOOK_PATH) {
@@ -92,7 +96,9 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
         req.resume();
         return;
       }
-      handleWebhook(req, res, options.receiver).catch(() => send(res, 503, { 'content-type': 'application/json' }, json({ error: 'unavailable' })));
+      const work = handleWebhook(req, res, options.receiver).catch(() => send(res, 503, { 'content-type': 'application/json' }, json({ error: 'unavailable' })));
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
       return;
     }
     req.resume();
@@ -121,10 +127,14 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     webhookUrl: `${url}${WEBHOOK_PATH}`,
     port,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise<void>((r) => (timer = setTimeout(r, options.closeGraceMs ?? 10_000)))]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

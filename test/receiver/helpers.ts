@@ -144,7 +144,7 @@ export async function startStack(overrides: Partial<ReceiverDeps> = {}): Promise
     dataDir,
     async close() {
       await server.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     },
   };
 }
