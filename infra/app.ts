@@ -19,7 +19,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../shared/config/config-error.js';
 import { loadDeployConfig } from './deploy-config.js';
-import { MissingFunctionError } from './constructs/reporting-function.js';
+import { StackSettingError } from './constructs/reporting-function.js';
 import { PROJECT_ROOT, ReportingStack } from './reporting-stack.js';
 
 const app = new App();
@@ -44,24 +44,24 @@ try {
 const stackName = setting('stackName', 'KREPORTS_STACK_NAME') ?? 'KalturaReporting';
 const functionsDir = setting('functionsDir', 'KREPORTS_FUNCTIONS_DIR');
 try {
-new ReportingStack(app, stackName, {
-  stackName,
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  config,
-  kaltura: {
-    serviceUrl: setting('kalturaServiceUrl', 'KALTURA_SERVICE_URL'),
-    partnerId: setting('kalturaPartnerId', 'KALTURA_PARTNER_ID'),
-    reportsUrl: setting('kalturaReportsUrl', 'KALTURA_REPORTS_URL'),
-  },
-  kalturaCredentialsSecretName: setting('kalturaCredentialsSecretName', 'KREPORTS_KALTURA_CREDENTIALS_SECRET_NAME'),
-  webhookSecretsSecretName: setting('webhookSecretsSecretName', 'KREPORTS_WEBHOOK_SECRETS_SECRET_NAME'),
-  operatorEmail: setting('operatorEmail', 'KREPORTS_OPERATOR_EMAIL'),
-  functionsDir: functionsDir ? resolve(functionsDir) : undefined,
-});
+  new ReportingStack(app, stackName, {
+    stackName,
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    config,
+    kaltura: {
+      serviceUrl: setting('kalturaServiceUrl', 'KALTURA_SERVICE_URL'),
+      partnerId: setting('kalturaPartnerId', 'KALTURA_PARTNER_ID'),
+      reportsUrl: setting('kalturaReportsUrl', 'KALTURA_REPORTS_URL'),
+    },
+    kalturaCredentialsSecretName: setting('kalturaCredentialsSecretName', 'KREPORTS_KALTURA_CREDENTIALS_SECRET_NAME'),
+    webhookSecretsSecretName: setting('webhookSecretsSecretName', 'KREPORTS_WEBHOOK_SECRETS_SECRET_NAME'),
+    operatorEmail: setting('operatorEmail', 'KREPORTS_OPERATOR_EMAIL'),
+    functionsDir: functionsDir ? resolve(functionsDir) : undefined,
+  });
 } catch (error) {
-  if (error instanceof MissingFunctionError) {
+  if (error instanceof StackSettingError) {
     process.stderr.write(`${error.message}\n`);
-    process.exit(1);
+    process.exit(2);
   }
   throw error;
 }

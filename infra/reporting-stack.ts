@@ -31,7 +31,7 @@ import { ReportingDashboard } from './constructs/dashboard.js';
 import { JobQueue } from './constructs/job-queue.js';
 import { OperatorTopic } from './constructs/operator-topic.js';
 import { ARCHIVE_PREFIX, ReportBucket } from './constructs/report-bucket.js';
-import { ReportingFunction } from './constructs/reporting-function.js';
+import { ReportingFunction, StackSettingError } from './constructs/reporting-function.js';
 import { ReportingSchedules } from './constructs/schedules.js';
 import { ReportingSecrets } from './constructs/secrets.js';
 import { StateTable } from './constructs/state-table.js';
@@ -125,13 +125,13 @@ export class ReportingStack extends Stack {
       BUCKET_NAME: this.reportBucket.bucket.bucketName,
       STATE_TABLE_NAME: this.stateTable.table.tableName,
       OPERATOR_TOPIC_ARN: this.operatorTopic.topic.topicArn,
-      KALTURA_SERVICE_URL: props.kaltura.serviceUrl ?? DEFAULT_KALTURA_SERVICE_URL,
+      KALTURA_SERVICE_URL: remoteUrl('Kaltura service URL (kalturaServiceUrl / KALTURA_SERVICE_URL)', props.kaltura.serviceUrl ?? DEFAULT_KALTURA_SERVICE_URL),
       KALTURA_PARTNER_ID: this.partnerId(props.kaltura.partnerId),
       KALTURA_CREDENTIALS_SECRET: this.secrets.kalturaCredentials.name,
       WEBHOOK_SECRETS_SECRET: this.secrets.webhookSecrets.name,
       LOG_LEVEL: 'info',
     };
-    if (props.kaltura.reportsUrl) environment.KALTURA_REPORTS_URL = props.kaltura.reportsUrl;
+    if (props.kaltura.reportsUrl) environment.KALTURA_REPORTS_URL = remoteUrl('Reports Microservice URL (kalturaReportsUrl / KALTURA_REPORTS_URL)', props.kaltura.reportsUrl);
     for (const kind of JOB_KINDS) {
       environment[QUEUE_URL_ENV[kind]] = jobQueues[kind].queue.queueUrl;
       environment[DLQ_URL_ENV[kind]] = jobQueues[kind].deadLetterQueue.queueUrl;
@@ -260,7 +260,7 @@ export class ReportingStack extends Stack {
 
   private partnerId(value: string | number | undefined): string {
     if (value !== undefined) {
-      if (!/^\d+$/.test(String(value))) throw new Error(`Kaltura partner id "${value}" must be digits only (kalturaPartnerId / KALTURA_PARTNER_ID).`);
+      if (!/^\d+$/.test(String(value))) throw new StackSettingError(`Kaltura partner id "${value}" must be digits only (kalturaPartnerId / KALTURA_PARTNER_ID).`);
       return String(value);
     }
     return new CfnParameter(this, 'KalturaPartnerId', {
@@ -312,6 +312,21 @@ export class ReportingStack extends Stack {
       for (const fn of grantees) secret.grantRead(fn);
     }
   }
+}
+
+/** A URL the Lambdas can reach: absolute http(s), not this machine (a local simulator URL left in the shell). */
+function remoteUrl(what: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new StackSettingError(`${what} "${value}" is not an absolute URL such as ${DEFAULT_KALTURA_SERVICE_URL}.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new StackSettingError(`${what} "${value}" must be an http(s) URL.`);
+  if (/^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)$/i.test(url.hostname)) {
+    throw new StackSettingError(`${what} "${value}" is on this machine (the local simulator?); Lambdas cannot reach it. Unset it or pass -c kalturaServiceUrl=${DEFAULT_KALTURA_SERVICE_URL}.`);
+  }
+  return value;
 }
 
 /** Destination name -> the jobs (`rule/job`) that alert to it. */

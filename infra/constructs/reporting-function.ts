@@ -55,8 +55,13 @@ export function reportingBundlingProps(bundledConfigFile: string): BundlingOptio
   };
 }
 
-/** A function's entry point does not exist: synth stops with this message (no stack trace). */
-export class MissingFunctionError extends Error {
+/** A deployment setting the user must fix: synth prints the message (no stack trace) and stops. */
+export class StackSettingError extends Error {
+  override readonly name: string = 'StackSettingError';
+}
+
+/** A function's entry point does not exist. */
+export class MissingFunctionError extends StackSettingError {
   override readonly name = 'MissingFunctionError';
 }
 

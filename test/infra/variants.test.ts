@@ -74,6 +74,11 @@ describe('secrets and Kaltura endpoint options', () => {
     await expect(buildStack({ kaltura: { partnerId: 'abc' } })).rejects.toThrow(/partner id "abc" must be digits only/);
   });
 
+  it('refuses a Kaltura URL on this machine (a simulator URL left in the shell): Lambdas cannot reach it', async () => {
+    await expect(buildStack({ kaltura: { partnerId: 1, serviceUrl: 'http://127.0.0.1:4010/api_v3' } })).rejects.toThrow(/is on this machine .*Lambdas cannot reach it/);
+    await expect(buildStack({ kaltura: { partnerId: 1, serviceUrl: 'kaltura.com' } })).rejects.toThrow(/is not an absolute URL/);
+  });
+
   it('warns at synth when a destination reads its secret from an environment variable', async () => {
     const { stack } = await buildStack();
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('destination "dev-only" \\(not used by any job\\) reads its secret from environment variable DEV_SLACK_URL'));
