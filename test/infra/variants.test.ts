@@ -29,7 +29,8 @@ async function configErrorLines(load: () => Promise<unknown>): Promise<string[]>
 
 /** `npm run synth` as a user runs it, without any AWS credentials or region in the environment. */
 function runSynth(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('CDK_')));
+  // No AWS credentials or region, and none of the developer's own Kaltura/kreports settings.
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|CDK_|KALTURA_|KREPORTS_|REPORTING_CONFIG)/.test(k)));
   return spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'synth.js'), ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
