@@ -129,20 +129,33 @@ export async function openExportSource(api: KalturaApi, message: JobMessage & { 
 }
 
 /**
- * Fetches the next page while the current one is being written (one page ahead, so memory stays
- * bounded by two pages): the Kaltura round trip overlaps CSV writing and the upload.
+ * Fetches up to `depth` pages ahead while the current one is being written (memory: depth + 1
+ * pages): the Kaltura round trips overlap CSV writing and the upload.
  */
-export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+export async function* readAhead<T>(source: AsyncIterable<T>, depth = 2): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
-  let next = iterator.next();
-  // A rejection is handled when awaited below; this keeps it from being reported as unhandled meanwhile.
-  next.catch(() => undefined);
+  const pending: Array<Promise<IteratorResult<T>>> = [];
+  let ended = false;
+  // Pages are requested one after another (each after the previous arrived), never in parallel:
+  // the pager decides when to stop from the page it just got.
+  let chain: Promise<unknown> = Promise.resolve();
+  const requestNext = () => {
+    const next = chain.then(() => iterator.next());
+    chain = next.then((r) => {
+      if (r.done) ended = true;
+    }, () => {
+      ended = true;
+    });
+    // A rejection is handled when awaited below; this keeps it from being reported as unhandled meanwhile.
+    next.catch(() => undefined);
+    pending.push(next);
+  };
   try {
+    for (let i = 0; i < depth; i++) requestNext();
     for (;;) {
-      const current = await next;
+      const current = await pending.shift()!;
       if (current.done) return;
-      next = iterator.next();
-      next.catch(() => undefined);
+      if (!ended) requestNext();
       yield current.value;
     }
   } finally {
