@@ -4,6 +4,7 @@
  * New York" stays 06:00 across daylight-saving changes), invoking the scheduler Lambda with
  * `{"schedule":"<name>","scheduledTime":"<aws.scheduler.scheduled-time>"}`. Delivery is retried and what still fails lands in a dead-letter queue.
  */
+import { createHash } from 'node:crypto';
 import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -26,6 +27,13 @@ export interface ReportingSchedulesProps {
 /** Delivery attempts after the first one, and how long an undelivered run is still worth doing. */
 export const SCHEDULE_RETRY_ATTEMPTS = 3;
 export const SCHEDULE_MAX_EVENT_AGE = Duration.hours(6);
+
+/** `<stack>-<schedule>`; EventBridge allows 64 characters, so longer names end in a short hash instead (still unique). */
+export function scheduleName(stackName: string, schedule: string): string {
+  const full = `${stackName}-${schedule}`;
+  if (full.length <= 64) return full;
+  return `${full.slice(0, 55)}-${createHash('sha256').update(full).digest('hex').slice(0, 8)}`;
+}
 
 export class ReportingSchedules extends Construct {
   readonly schedules: Schedule[] = [];
@@ -51,7 +59,7 @@ export class ReportingSchedules extends Construct {
       });
       this.schedules.push(
         new Schedule(this, `Schedule-${config.name}`, {
-          scheduleName: `${stack.stackName}-${config.name}`.slice(0, 64),
+          scheduleName: scheduleName(stack.stackName, config.name),
           description: (config.description ?? `kaltura-reporting schedule ${config.name}`).slice(0, 512),
           schedule: ScheduleExpression.expression(toEventBridgeCron(config.cron), TimeZone.of(config.timezone)),
           target,

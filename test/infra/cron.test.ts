@@ -37,3 +37,15 @@ describe('five-field cron to EventBridge Scheduler cron()', () => {
     expect(() => toEventBridgeCron(input)).toThrow(message);
   });
 });
+
+describe('schedule names', () => {
+  it('are <stack>-<schedule>, and stay unique and within 64 characters when that is too long', async () => {
+    const { scheduleName } = await import('../../infra/constructs/schedules.js');
+    expect(scheduleName('KalturaReporting', 'weekly-exports')).toBe('KalturaReporting-weekly-exports');
+    const a = scheduleName('KalturaReporting', `${'x'.repeat(50)}-monday`);
+    const b = scheduleName('KalturaReporting', `${'x'.repeat(50)}-friday`);
+    expect(a.length).toBeLessThanOrEqual(64);
+    expect(b.length).toBeLessThanOrEqual(64);
+    expect(a).not.toBe(b);
+  });
+});
