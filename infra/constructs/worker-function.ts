@@ -5,7 +5,7 @@
  */
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { visibilityTimeoutFor, type WorkerSettings } from '../job-kinds.js';
+import type { WorkerSettings } from '../job-kinds.js';
 import { JobQueue } from './job-queue.js';
 import { ReportingFunction, type ReportingFunctionProps } from './reporting-function.js';
 
@@ -43,6 +43,3 @@ export class QueueWorker extends Construct {
     jobQueue.deadLetterQueue.grantSendMessages(this.function.fn);
   }
 }
-
-/** Visibility timeout for a kind, exported for the stack (queues are created before workers). */
-export { visibilityTimeoutFor };
