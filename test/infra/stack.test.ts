@@ -13,7 +13,7 @@ import type { ReportingStack } from '../../infra/reporting-stack.js';
 import { JOB_KINDS, type JobKind } from '../../shared/jobs/job-message.js';
 import { LambdaEnvSchema } from '../../shared/runtime/lambda-env.js';
 import type { ReportingConfig } from '../../shared/config/schema.js';
-import { buildStack, DEPLOY_CONFIG, logicalIdOf, removeTempDirs, STUB_FUNCTIONS_DIR, tempDir } from './helpers.js';
+import { buildStack, DEPLOY_CONFIG, FIXTURES, logicalIdOf, removeTempDirs, STUB_FUNCTIONS_DIR, tempDir } from './helpers.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any>; DependsOn?: unknown };
 
@@ -209,6 +209,15 @@ describe('functions', () => {
       expect(existsSync(join(dir, 'index.mjs.map'))).toBe(false);
       expect(JSON.parse(readFileSync(join(dir, 'reporting-config.json'), 'utf8'))).toEqual(config);
     }
+  });
+
+  it('carry the configuration they were synthesized with (another configuration, another bundle)', async () => {
+    const other = await buildStack({ bundle: true, configFile: join(FIXTURES, 'minimal-config.yaml'), stackName: 'OtherConfig' });
+    const otherResources = Template.fromStack(other.stack).toJSON().Resources as Record<string, Resource>;
+    const receiverAsset = otherResources[logicalIdOf(other.stack, other.stack.receiver.fn)]!.Metadata!['aws:asset:path'] as string;
+    const bundled = JSON.parse(readFileSync(join(other.app.outdir, receiverAsset, 'reporting-config.json'), 'utf8'));
+    expect(bundled).toEqual(await loadDeployConfig(join(FIXTURES, 'minimal-config.yaml')));
+    expect(bundled).not.toEqual(config);
   });
 
   it('are bundled byte for byte like the bundle benchmark bundles them', async () => {
