@@ -2,7 +2,8 @@
  * Load generator for bench/receiver.bench.ts, run in its own process so it does not share the
  * server's event loop: N keep-alive connections (undici Pool) POST signed ~3 KB notifications,
  * each with a fresh eventNotificationJobId (so the receiver does the full work, not the duplicate
- * path), until `maxRequests` or `durationMs`. Loopback only. Prints one JSON line of results.
+ * path), encoded as Kaltura encodes them (PHP json_encode: ASCII with \u escapes and \/), until
+ * `maxRequests` or `durationMs`. Loopback only. Prints one JSON line of results.
  */
 import { Pool } from 'undici';
 import { createHash } from 'node:crypto';
@@ -16,16 +17,18 @@ const maxRequests = Number(maxArg);
 let nextId = Number(idBaseArg);
 
 const description = 'x'.repeat(2200);
+/** As Kaltura (PHP json_encode) encodes: every non-ASCII character as \uXXXX, "/" as "\/". */
+const phpJson = (value: unknown) => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).replace(/\//g, '\\/');
 function request(): { body: string; headers: Record<string, string> } {
   const id = nextId++;
-  const body = JSON.stringify({
+  const body = phpJson({
     object: {
       id: `0_bench${id % 1000}`,
       name: 'Benchmark entry \u00e9',
       partnerId: 4242,
       status: 2,
       description,
-      downloadUrl: 'https:\\/\\/cdnapisec.kaltura.com\\/p\\/4242\\/playManifest',
+      downloadUrl: 'https://cdnapisec.kaltura.com/p/4242/sp/424200/playManifest/entryId/0_bench/format/download',
       createdAt: 1764200000,
       objectType: 'KalturaMediaEntry',
     },
