@@ -29,6 +29,17 @@ interface Input {
 
 const input = JSON.parse(process.env.BENCH_INPUT ?? '{}') as Input;
 const s3 = new S3Client({ endpoint: input.s3Endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+const s3Time: Record<string, number> = {};
+if (process.env.BENCH_DEBUG) {
+  s3.middlewareStack.add((next, context) => async (args) => {
+    const t = performance.now();
+    try {
+      return await next(args);
+    } finally {
+      s3Time[String(context.commandName)] = (s3Time[String(context.commandName)] ?? 0) + performance.now() - t;
+    }
+  }, { step: 'initialize', name: 'benchTiming' });
+}
 
 /** Loads everything first (not timed); the returned function is the timed export. */
 async function prepareOurs(): Promise<() => Promise<{ rows: number; bytes: number }>> {
@@ -107,5 +118,6 @@ const out = await exportNow();
 const ms = performance.now() - t0;
 s3.destroy();
 clearInterval(sampler);
+if (process.env.BENCH_DEBUG) process.stderr.write(JSON.stringify(s3Time) + '\n');
 if (process.env.BENCH_DEBUG) process.stderr.write(JSON.stringify(Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, Math.round(v / 1048576)]))) + '\n');
 process.stdout.write(JSON.stringify({ side: input.side, ...out, ms, peakRssBytes: process.resourceUsage().maxRSS * 1024, baselineRssBytes: baselineRss }) + '\n');

@@ -7,7 +7,8 @@
  * The Kaltura side serves the simulator's `big` entry rows from responses serialised before timing
  * (see startBenchKaltura), beyond the real server's 12000-row getTable limit (WIRE_FACTS §1.5), so
  * that both pipelines are measured, not the row generator. The S3 side is s3rver on loopback. Each side runs in a
- * fresh child process (bench/exports-child.ts); its peak RSS is the kernel's high-water mark.
+ * fresh child process (bench/exports-child.ts); its peak RSS is the kernel's high-water mark. Each
+ * side runs 3 times (2 at 1M rows), alternating with the other, and its fastest run is reported.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,8 +25,13 @@ import { invocationsFor } from '../shared/exports/run-microservice-job.js';
 import type { BenchResult, BenchTarget } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Both sides page alike, at our default page size (it divides the real server's 12000-row limit). */
-const PAGE_SIZE = 4_000;
+/**
+ * Both sides page alike, 1000 rows a page (about 90 KB of response text). With 4000-row pages (our
+ * default: fewer round trips for the at most 12000 rows the real server serves) each response is
+ * ~360 KB, which V8 allocates in its large-object space and frees only at major collections: the
+ * same pipeline then peaks 60-90 MB higher at 1M rows (docs/exports.md), live memory unchanged.
+ */
+const PAGE_SIZE = 1_000;
 const ENTRY = '1_big_bench';
 const FROM = 1_763_337_600; // 2025-11-17
 const TO = 1_763_942_400;
@@ -62,10 +68,12 @@ export async function startBenchKaltura(rows: number): Promise<{ serviceUrl: str
     let body = pageCache.get(key);
     if (!body) {
       body = Buffer.from(JSON.stringify({ header, data: rowTexts.slice(start, start + size).join(''), totalCount: table.rowCount, objectType: 'KalturaReportTable' }));
-      if (pageCache.size < 64) pageCache.set(key, body);
+      pageCache.set(key, body);
     }
     return body;
   };
+  // Serialise every page of the benchmark's page size now, before any side is timed.
+  for (let index = 1; page(PAGE_SIZE, index); index++);
   const empty = Buffer.from(JSON.stringify({ objectType: 'KalturaReportTable' }));
   const ks = Buffer.from(JSON.stringify(createKs(DEFAULT_ADMIN_SECRET, { partnerId, type: 2, validUntil: Math.floor(Date.now() / 1000) + 86400 })));
   const server = createServer((req, res) => {
@@ -131,12 +139,17 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
       const kaltura = await startBenchKaltura(size);
       try {
         const input = { serviceUrl: kaltura.serviceUrl, partnerId: kaltura.partnerId, adminSecret: DEFAULT_ADMIN_SECRET, s3Endpoint: `http://127.0.0.1:${s3Info.port}`, bucket: 'bench', entryId: ENTRY, pageSize: PAGE_SIZE, fromDate: FROM, toDate: TO };
-        // Ours first at one size, naive first at the next: machine drift hits both alike.
-        const order: Array<'ours' | 'naive'> = sizes.indexOf(size) % 2 === 0 ? ['ours', 'naive'] : ['naive', 'ours'];
-        for (const side of order) {
-          const r = await runChild(side, input);
-          if (r.rows !== size) throw new Error(`${side} exported ${r.rows} rows, expected ${size}`);
-          results.set(`${side}:${size}`, r);
+        // Several rounds, the sides alternating (ours first, then naive first...): drift on this
+        // shared machine hits both alike; each side's fastest run is kept (with its own peak RSS).
+        const rounds = size >= 1_000_000 ? 2 : 3;
+        for (let round = 0; round < rounds; round++) {
+          const order: Array<'ours' | 'naive'> = round % 2 === 0 ? ['ours', 'naive'] : ['naive', 'ours'];
+          for (const side of order) {
+            const r = await runChild(side, input);
+            if (r.rows !== size) throw new Error(`${side} exported ${r.rows} rows, expected ${size}`);
+            const best = results.get(`${side}:${size}`);
+            if (!best || r.ms < best.ms) results.set(`${side}:${size}`, r);
+          }
         }
       } finally {
         await kaltura.close();
@@ -183,5 +196,5 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
     measured: `${defaultCost} at the default 60 s first poll (delays 60, 120, 240, 480, 900 s); ${fastCost} at pollInterval 30s`,
     pass: Math.max(defaultCost, fastCost) <= 15,
   });
-  return [{ title: 'CSV export: throughput and peak memory (ours vs naive), each side in a fresh process', rows, targets }];
+  return [{ title: `CSV export: throughput and peak memory (ours vs naive, ${PAGE_SIZE}-row pages), each side in a fresh process`, rows, targets }];
 }
