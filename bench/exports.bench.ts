@@ -6,7 +6,8 @@
  *
  * The Kaltura side serves the simulator's `big` entry rows from responses serialised before timing
  * (see startBenchKaltura), beyond the real server's 12000-row getTable limit (WIRE_FACTS §1.5), so
- * that both pipelines are measured, not the row generator. The S3 side is s3rver on loopback. Each side runs in a
+ * that both pipelines are measured, not the row generator. The S3 side is s3rver on loopback, in its
+ * own process. Each side runs in a
  * fresh child process (bench/exports-child.ts); its peak RSS is the kernel's high-water mark. Each
  * side runs 3 times (2 at 1M rows), alternating with the other, and its fastest run is reported.
  */
@@ -15,7 +16,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import S3rver from 's3rver';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createKs } from '../simulator/ks.js';
@@ -105,6 +105,40 @@ export async function startBenchKaltura(rows: number): Promise<{ serviceUrl: str
   };
 }
 
+/**
+ * s3rver in its own process (as S3 is a separate service): its CPU work (MD5 of every byte, disk
+ * writes, concatenating parts) does not compete with the Kaltura stand-in on one event loop.
+ */
+async function startS3rverProcess(directory: string): Promise<{ port: number; close(): Promise<void> }> {
+  const code = [
+    "import S3rver from 's3rver';",
+    "const s = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.env.S3_DIR, configureBuckets: [{ name: 'bench', configs: [] }] });",
+    'const info = await s.run();',
+    "process.stdout.write(JSON.stringify({ port: info.port }) + '\\n');",
+    "process.on('SIGTERM', () => s.close().then(() => process.exit(0)));",
+  ].join('\n');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: join(here, '..'), env: { ...process.env, S3_DIR: directory }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`s3rver process exited (${code})`)));
+  });
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
 function runChild(side: 'ours' | 'naive', input: Record<string, unknown>): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--max-old-space-size=6144', '--import', 'tsx', join(here, 'exports-child.ts')], {
@@ -130,8 +164,8 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
   const sizes = options.quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
   const directory = mkdtempSync(join(tmpdir(), 'bench-s3-'));
-  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: 'bench', configs: [] }] });
-  const s3Info = await s3.run();
+  const s3 = await startS3rverProcess(directory);
+  const s3Info = { port: s3.port };
   const rows: Array<Record<string, string | number>> = [];
   const results = new Map<string, ChildResult>();
   try {
