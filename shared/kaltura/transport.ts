@@ -8,10 +8,11 @@
  * Nothing here logs a URL's query, a body or a header: bodies carry the KS and secrets, and CSV
  * download URLs embed a KS in their path.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../logging/logger.js';
 import { KalturaTransportError } from './errors.js';
+import { KEEP_ALIVE_AGENT, LazyDispatcher, loadUndici } from '../http/undici-lazy.js';
 
 export interface TransportOptions {
   readonly timeoutMs: number;
@@ -81,12 +82,17 @@ function statusError(call: string, status: number): KalturaTransportError {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class Transport {
-  readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  /** `options.dispatcher`, or a keep-alive Agent created (with undici itself) on the first request. */
+  private readonly dispatcher: LazyDispatcher;
 
   constructor(readonly options: TransportOptions) {
-    this.ownsDispatcher = !options.dispatcher;
-    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 32 });
+    this.dispatcher = new LazyDispatcher(options.dispatcher, (u) => new u.Agent(KEEP_ALIVE_AGENT));
+  }
+
+  /** undici's `request` and the dispatcher, loaded on first use (cold start: undici stays out of module init). */
+  private async http(): Promise<{ request: typeof import('undici').request; dispatcher: Dispatcher }> {
+    const [{ request }, dispatcher] = await Promise.all([loadUndici(), this.dispatcher.get()]);
+    return { request, dispatcher };
   }
 
   /** Backoff before retry `attempt` (1-based): full jitter over base * 2^(attempt-1), capped. */
@@ -128,11 +134,12 @@ export class Transport {
     }, timeoutMs);
     const started = Date.now();
     try {
+      const { request, dispatcher } = await this.http();
       const res = await request(req.url, {
         method: req.method ?? 'POST',
         ...(req.headers ? { headers: req.headers } : {}),
         ...(req.body !== undefined ? { body: req.body } : {}),
-        dispatcher: this.dispatcher,
+        dispatcher,
         signal: controller.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -164,11 +171,12 @@ export class Transport {
       controller.abort();
     }, timeoutMs);
     try {
+      const { request, dispatcher } = await this.http();
       const res = await request(req.url, {
         method: req.method ?? 'GET',
         ...(req.headers ? { headers: req.headers } : {}),
         ...(req.body !== undefined ? { body: req.body } : {}),
-        dispatcher: this.dispatcher,
+        dispatcher,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: controller.signal,
@@ -188,7 +196,7 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    await this.dispatcher.close();
   }
 }
 

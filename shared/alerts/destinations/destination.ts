@@ -6,9 +6,9 @@
  * Destination URLs are secrets: they are never put in an error message or a log line. Errors name
  * the destination by its configuration name instead.
  */
-import { request } from 'undici';
 import { ReportingError } from '../../errors/base-error.js';
 import type { AlertMessage } from '../alert-message.js';
+import { loadUndici } from '../../http/undici-lazy.js';
 
 export interface AlertDestination {
   /** The configuration name, e.g. `team-slack`. */
@@ -48,6 +48,8 @@ export interface PostOptions {
 export async function postBody(destination: string, url: string, body: string, options: PostOptions = {}): Promise<HttpResult> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   try {
+    // undici is loaded on the first send, not at module scope (cold start; shared/http/undici-lazy.ts).
+    const { request } = await loadUndici();
     const res = await request(url, {
       method: 'POST',
       body,
