@@ -35,12 +35,12 @@ export interface S3BlobStoreOptions {
 }
 
 const MiB = 1024 * 1024;
-type S3Module = typeof import('@aws-sdk/client-s3');
+type S3Module = typeof import('./s3-sdk.js');
 
 export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   let sdk: Promise<{ s3: S3Client; m: S3Module }> | undefined;
   const load = () => {
-    sdk ??= import('@aws-sdk/client-s3').then((m) => ({ m, s3: options.client ?? new m.S3Client({}) }));
+    sdk ??= import('./s3-sdk.js').then((m) => ({ m, s3: options.client ?? new m.S3Client({}) }));
     return sdk;
   };
   const partSize = Math.max(5 * MiB, options.partSize ?? 5 * MiB);
