@@ -4,8 +4,8 @@
  *
  *   node --import tsx bench/exports-child.ts   (input as JSON in BENCH_INPUT, result as JSON on stdout)
  *
- * - `ours`: the real Kaltura client, paged report.getTable -> streaming CSV writer -> S3 (lib-storage
- *   multipart), i.e. `runExport` exactly as the export worker runs it. Only the pager's 12000-row
+ * - `ours`: the real Kaltura client, paged report.getTable -> streaming CSV writer -> S3 (streamed
+ *   multipart, pooled part buffers), i.e. `runExport` exactly as the export worker runs it. Only the pager's 12000-row
  *   limit (a property of the real server, WIRE_FACTS §1.5) is lifted, because the benchmark server
  *   serves any number of rows.
  * - `naive`: what a user might write instead: the official `kaltura-client`, every page collected
