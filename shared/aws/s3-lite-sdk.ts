@@ -77,6 +77,11 @@ function writeHeaders(input: WriteInput): Record<string, string> {
 
 const tag = (xml: string, name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 const xmlEscape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** `UploadId` is optional in the SDK's input types; S3 needs it. */
+function uploadIdOf(input: { UploadId: string | undefined }): string {
+  if (!input.UploadId) throw new S3ServiceException('MissingUploadId', 'A multipart operation needs the UploadId of CreateMultipartUpload.', undefined);
+  return input.UploadId;
+}
 const etagOf = (res: AwsHttpResponse): string | undefined => {
   const value = res.headers.etag;
   return Array.isArray(value) ? value[0] : value;
@@ -112,9 +117,9 @@ export class CreateMultipartUploadCommand extends Command<WriteInput, { UploadId
   }
 }
 
-export class UploadPartCommand extends Command<ObjectInput & { UploadId: string; PartNumber: number; Body: Uint8Array; ContentLength?: number }, { ETag?: string }> {
+export class UploadPartCommand extends Command<ObjectInput & { UploadId: string | undefined; PartNumber: number; Body: Uint8Array; ContentLength?: number }, { ETag?: string }> {
   request(): LiteRequest {
-    return { method: 'PUT', bucket: this.input.Bucket, key: this.input.Key, query: { partNumber: String(this.input.PartNumber), uploadId: this.input.UploadId }, body: this.input.Body, operation: 'UploadPart' };
+    return { method: 'PUT', bucket: this.input.Bucket, key: this.input.Key, query: { partNumber: String(this.input.PartNumber), uploadId: uploadIdOf(this.input) }, body: this.input.Body, operation: 'UploadPart' };
   }
   parse(res: AwsHttpResponse) {
     const ETag = etagOf(res);
@@ -122,14 +127,14 @@ export class UploadPartCommand extends Command<ObjectInput & { UploadId: string;
   }
 }
 
-export class CompleteMultipartUploadCommand extends Command<ObjectInput & { UploadId: string; MultipartUpload: { Parts: ReadonlyArray<{ PartNumber: number; ETag: string }> } }, { ETag?: string }> {
+export class CompleteMultipartUploadCommand extends Command<ObjectInput & { UploadId: string | undefined; MultipartUpload: { Parts: ReadonlyArray<{ PartNumber: number; ETag: string }> } }, { ETag?: string }> {
   request(): LiteRequest {
     const parts = this.input.MultipartUpload.Parts.map((p) => `<Part><PartNumber>${p.PartNumber}</PartNumber><ETag>${xmlEscape(p.ETag)}</ETag></Part>`).join('');
     return {
       method: 'POST',
       bucket: this.input.Bucket,
       key: this.input.Key,
-      query: { uploadId: this.input.UploadId },
+      query: { uploadId: uploadIdOf(this.input) },
       headers: { 'content-type': 'application/xml' },
       body: `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${parts}</CompleteMultipartUpload>`,
       operation: 'CompleteMultipartUpload',
@@ -144,9 +149,9 @@ export class CompleteMultipartUploadCommand extends Command<ObjectInput & { Uplo
   }
 }
 
-export class AbortMultipartUploadCommand extends Command<ObjectInput & { UploadId: string }, Record<string, never>> {
+export class AbortMultipartUploadCommand extends Command<ObjectInput & { UploadId: string | undefined }, Record<string, never>> {
   request(): LiteRequest {
-    return { method: 'DELETE', bucket: this.input.Bucket, key: this.input.Key, query: { uploadId: this.input.UploadId }, operation: 'AbortMultipartUpload' };
+    return { method: 'DELETE', bucket: this.input.Bucket, key: this.input.Key, query: { uploadId: uploadIdOf(this.input) }, operation: 'AbortMultipartUpload' };
   }
   parse() {
     return {};
