@@ -6,13 +6,15 @@
  * a failed start is retried on the next invocation (SQS redelivers the batch meanwhile).
  *
  * Cold start: only this module's small graph is evaluated at init; the Kaltura client (undici),
- * the configuration loader and the S3 SDK are loaded on the first invocation (docs/exports.md).
+ * the configuration loader and the S3 client are loaded on the first invocation (docs/exports.md).
+ * No AWS SDK: S3 through the small SigV4 client (storage/s3-blob-store-lite.ts), the Kaltura
+ * credentials through the small Secrets Manager client (as the alert workers and the receiver).
  */
 import { JOB_KINDS, type JobKind } from '../jobs/job-message.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { processJobBatch, type BatchResponse, type JobHandler, type QueueRecord } from '../queues/job-batch-processor.js';
 import { DLQ_URL_ENV, QUEUE_URL_ENV, readLambdaEnv } from '../runtime/lambda-env.js';
-import { resolveSecret } from '../secrets/resolve-secret.js';
+import { cachedSecretString } from '../aws/secrets-manager-lite.js';
 import { ValidationError } from '../errors/base-error.js';
 import { z } from '../validation/zod.js';
 
@@ -25,7 +27,7 @@ const CredentialsSchema = z.object({
 });
 
 async function readCredentials(secretName: string): Promise<z.infer<typeof CredentialsSchema>> {
-  const text = await resolveSecret({ secret: secretName });
+  const text = await cachedSecretString(secretName)();
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -56,10 +58,10 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
     ...JOB_KINDS.map((k) => QUEUE_URL_ENV[k]),
     ...JOB_KINDS.map((k) => DLQ_URL_ENV[k]),
   ]);
-  const [{ readBundledConfig }, { createKalturaClient }, { createS3BlobStore }, { createSqsJobQueue }, { createSqsDeadLetterSink }] = await Promise.all([
+  const [{ readBundledConfig }, { createKalturaClient }, { createLiteS3BlobStore }, { createSqsJobQueue }, { createSqsDeadLetterSink }] = await Promise.all([
     import('./bundled-config.js'),
     import('../kaltura/kaltura-client.js'),
-    import('../storage/s3-blob-store.js'),
+    import('../storage/s3-blob-store-lite.js'),
     import('../queues/sqs-job-queue.js'),
     import('../queues/sqs-dead-letter-sink.js'),
   ]);
@@ -72,7 +74,7 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
     ...(credentials.appTokenId && credentials.appToken ? { appToken: { id: credentials.appTokenId, token: credentials.appToken, hashType: credentials.appTokenHashType ?? 'SHA1' } } : {}),
     logger,
   });
-  const blobStore = createS3BlobStore({ bucket: env.BUCKET_NAME });
+  const blobStore = createLiteS3BlobStore({ bucket: env.BUCKET_NAME });
   const deps = { api, blobStore, prefix: config.output.prefix };
   let handler: JobHandler;
   if (kind === 'export') {
