@@ -354,7 +354,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
       rows.push({ function: f.name, bundle: kb(b.bytes), 'init CPU': ms(cpuMs), ratio: `${ratio.toFixed(2)}x`, 'init wall': ms(processMs), 'wall ratio': `${wallRatio.toFixed(2)}x`, import: ms(importMs), status: 'ok' });
 
       // Deferred to first use: paired per process (bundle, then its deferred packages).
-      let deferredNote = '; nothing deferred to first use';
+      let deferredNote = '; no lazily imported modules (Node built-ins aside)';
       const packages = b.deferred.length > 0 ? b.deferred.join(', ') : 'none (only project modules)';
       if (b.lazyModules.length > 0) {
         const ds = deferredResults.get(f.name) ?? [];
