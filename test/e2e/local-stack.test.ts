@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildNotification, postNotification } from '../../simulator/notifications.js';
 import { DEFAULT_ADMIN_SECRET } from '../../simulator/index.js';
 import { runCli, startStack, tempDir, waitFor, type RunningStack } from '../cli/helpers.js';
@@ -35,8 +35,12 @@ describe('kreports start (local stack, end to end)', () => {
   beforeAll(async () => {
     data = await tempDir('kreports-e2e-');
   });
-  afterAll(async () => {
+  afterEach(async () => {
+    // A failed test must not leave its stack running: the next one would find DATA_DIR locked.
     await stack?.stop('SIGKILL');
+    stack = undefined;
+  });
+  afterAll(async () => {
     await data.remove();
   });
 
@@ -118,7 +122,13 @@ describe('kreports start (local stack, end to end)', () => {
     expect(sent.status).toBe(200);
     await waitFor('the big export in flight', async () => {
       for (const name of await listFiles(join(data.path, 'queues', 'export'))) {
-        const message = JSON.parse(await readFile(join(data.path, 'queues', 'export', name), 'utf8')) as { body: string; receiveCount: number };
+        if (!name.endsWith('.json')) continue; // the queue writes `<id>.json.tmp` then renames it
+        let message: { body: string; receiveCount: number };
+        try {
+          message = JSON.parse(await readFile(join(data.path, 'queues', 'export', name), 'utf8')) as typeof message;
+        } catch {
+          continue; // renamed or deleted between the listing and the read
+        }
         if (message.receiveCount >= 1 && message.body.includes(entryId)) return true;
       }
       return undefined;
