@@ -15,6 +15,7 @@ import { createExportJobHandler } from '../shared/exports/run-export.js';
 import { createMicroserviceJobHandler } from '../shared/exports/run-microservice-job.js';
 import { createAlertEngine, createCheckJobHandler, createLiveHealthJobHandler } from '../shared/alerts/create-alert-engine.js';
 import { createFileStateStore } from '../shared/state/file-state-store.js';
+import { resolveSecret } from '../shared/secrets/resolve-secret.js';
 
 export interface HandlerDeps {
   readonly config: ReportingConfig;
@@ -38,7 +39,10 @@ export function alertsFile(dataDir: string): string {
 export async function buildJobHandlers(deps: HandlerDeps): Promise<BuiltHandlers> {
   const prefix = deps.config.output.prefix;
   const stateStore = createFileStateStore({ directory: join(deps.dataDir, 'state') });
-  const alertDeps = { config: deps.config, stateStore, logger: deps.logger, dataDir: deps.dataDir, localAlertsPath: alertsFile(deps.dataDir), api: deps.api };
+  const alertDeps = { config: deps.config, stateStore, logger: deps.logger, dataDir: deps.dataDir, localAlertsPath: alertsFile(deps.dataDir), api: deps.api,
+    // On a developer's machine `{ secret }` references resolve through the AWS SDK's full credential
+    // chain (profiles, SSO), which the Lambdas' small Secrets Manager client does not need.
+    resolveSecret: (ref: Parameters<typeof resolveSecret>[0]) => resolveSecret(ref, { env: deps.env }) };
   const engine = createAlertEngine(alertDeps);
   return {
     handlers: {
