@@ -37,8 +37,14 @@ export function cachedSecretString(secretId: string, options: { client?: AwsJson
 export function parseWebhookSecrets(value: string): string[] {
   const text = value.trim();
   if (text.startsWith('{') || text.startsWith('[')) {
-    const parsed = JSON.parse(text) as unknown;
-    const list = Array.isArray(parsed) ? parsed : (parsed as { secrets?: unknown }).secrets;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // No cause and no JSON.parse message: V8 quotes the input (the secrets) in it.
+      throw new SecretNotFoundError('webhook secrets (not valid JSON; expected {"secrets": ["current", "previous"]})');
+    }
+    const list = Array.isArray(parsed) ? parsed : (parsed as { secrets?: unknown } | null)?.secrets;
     if (!Array.isArray(list)) throw new SecretNotFoundError('webhook secrets (expected {"secrets": ["current", "previous"]})');
     return list.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim());
   }

@@ -20,6 +20,9 @@ import { createJobMessage } from '../../shared/jobs/create-job-message.js';
 import type { JobMessage } from '../../shared/jobs/job-message.js';
 import { createHash } from 'node:crypto';
 import { startFakeSecretsManager, startFakeSqs, startSigningCheckS3, TEST_CREDENTIALS, type FakeSqs } from './aws-peers.js';
+import { createMemoryLogger } from '../../shared/logging/logger.js';
+import { createReceiver } from '../../shared/webhook/receiver.js';
+import { MemoryBlobStore, RecordingJobQueue, memoryIdempotencyStore, notificationJson, signedRequest, testConfig } from './helpers.js';
 
 const credentials = () => TEST_CREDENTIALS;
 const fast = { credentials, region: 'us-east-1', baseDelayMs: 1 };
@@ -246,6 +249,25 @@ describe('Secrets Manager (webhook secrets)', () => {
     expect(peer.requests[0]!.headers['content-type']).toBe('application/x-amz-json-1.1');
     expect(parseWebhookSecrets(' a , b ')).toEqual(['a', 'b']);
     expect(parseWebhookSecrets('["x"]')).toEqual(['x']);
+    await peer.close();
+  });
+});
+
+describe('Secrets Manager (webhook secrets) gone wrong', () => {
+  it('a webhook secrets value that is not valid JSON answers 503 and its text reaches no log line', async () => {
+    // Prepare: an operator forgot the quotes; V8's JSON.parse message would quote the secret.
+    const peer = await startFakeSecretsManager({ 'kreports/webhook-secrets': '{"secrets": [leakysecret0123456789]}' });
+    const read = cachedSecretString('kreports/webhook-secrets', { client: createSecretsManagerClient({ ...fast, endpoint: peer.url }) });
+    const logger = createMemoryLogger('receiver');
+    const receiver = createReceiver({ config: testConfig(), partnerId: 4242, secrets: async () => parseWebhookSecrets(await read()), queue: new RecordingJobQueue(), archive: new MemoryBlobStore(), idempotency: memoryIdempotencyStore(), logger });
+    // Act
+    const response = await receiver.handle(signedRequest(JSON.stringify(notificationJson()), { secret: 'leakysecret0123456789' }));
+    // Assess
+    expect(response.status).toBe(503);
+    expect(logger.lines.join('\n')).toContain('Webhook secrets unavailable');
+    expect(logger.lines.join('\n')).not.toMatch(/leaky|0123456789/);
+    expect(() => parseWebhookSecrets('[oops-secret-value]')).toThrow(/not valid JSON/);
+    expect(() => parseWebhookSecrets('[oops-secret-value]')).not.toThrow(/oops/);
     await peer.close();
   });
 });
