@@ -6,6 +6,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { JobKind } from '../shared/jobs/job-message.js';
+import { MAX_RECEIVE_COUNT } from '../shared/queues/job-batch-processor.js';
 
 export interface WorkerSettings {
   readonly kind: JobKind;
@@ -40,7 +41,7 @@ export const WORKERS: Readonly<Record<JobKind, WorkerSettings>> = {
     batchSize: 10,
     maxBatchingWindow: Duration.seconds(2),
     maxConcurrency: 5,
-    maxReceiveCount: 5,
+    maxReceiveCount: MAX_RECEIVE_COUNT.check,
     oldestMessageAlarm: Duration.minutes(30),
     repollsThroughQueue: false,
     why: 'one multirequest per check plus alert delivery (Slack 429 Retry-After included); small and frequent, batched',
@@ -53,7 +54,7 @@ export const WORKERS: Readonly<Record<JobKind, WorkerSettings>> = {
     batchSize: 10,
     maxBatchingWindow: Duration.seconds(0),
     maxConcurrency: 5,
-    maxReceiveCount: 5,
+    maxReceiveCount: MAX_RECEIVE_COUNT['live-health'],
     oldestMessageAlarm: Duration.minutes(10),
     repollsThroughQueue: true,
     why: 'beacon.list + liveReports polls every 10-30 s through SQS delays: latency matters, no batching window',
@@ -66,7 +67,7 @@ export const WORKERS: Readonly<Record<JobKind, WorkerSettings>> = {
     batchSize: 1,
     maxBatchingWindow: Duration.seconds(0),
     maxConcurrency: 3,
-    maxReceiveCount: 3,
+    maxReceiveCount: MAX_RECEIVE_COUNT.export,
     oldestMessageAlarm: Duration.hours(3),
     repollsThroughQueue: false,
     why: 'a single export can stream millions of rows for minutes; one per invocation so one big export never delays or fails another',
@@ -79,7 +80,7 @@ export const WORKERS: Readonly<Record<JobKind, WorkerSettings>> = {
     batchSize: 1,
     maxBatchingWindow: Duration.seconds(0),
     maxConcurrency: 2,
-    maxReceiveCount: 5,
+    maxReceiveCount: MAX_RECEIVE_COUNT.microservice,
     oldestMessageAlarm: Duration.hours(3),
     repollsThroughQueue: true,
     why: 'mostly quick status polls (re-enqueued with a delay), but the final step downloads the report to S3',

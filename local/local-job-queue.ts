@@ -29,7 +29,7 @@ import { JOB_KINDS, type JobKind, type JobMessage } from '../shared/jobs/job-mes
 import type { JobQueue } from '../shared/ports/job-queue.js';
 import type { DeadLetterSink } from '../shared/ports/dead-letter-sink.js';
 import type { BatchResponse, QueueRecord } from '../shared/queues/job-batch-processor.js';
-import { MAX_DELAY_SECONDS } from '../shared/queues/job-batch-processor.js';
+import { MAX_DELAY_SECONDS, MAX_RECEIVE_COUNT } from '../shared/queues/job-batch-processor.js';
 import type { Logger } from '../shared/logging/logger.js';
 import { writeFileAtomic } from './local-dead-letter-sink.js';
 
@@ -49,10 +49,10 @@ export interface LocalQueueSettings {
  * concurrency) with visibility timeouts short enough for a developer's loop.
  */
 export const DEFAULT_LOCAL_QUEUE_SETTINGS: Readonly<Record<JobKind, LocalQueueSettings>> = {
-  check: { visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, maxConcurrentBatches: 2 },
-  'live-health': { visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, maxConcurrentBatches: 2 },
-  export: { visibilityTimeoutSeconds: 60, maxReceiveCount: 3, batchSize: 1, maxConcurrentBatches: 2 },
-  microservice: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5, batchSize: 1, maxConcurrentBatches: 2 },
+  check: { visibilityTimeoutSeconds: 30, maxReceiveCount: MAX_RECEIVE_COUNT.check, batchSize: 10, maxConcurrentBatches: 2 },
+  'live-health': { visibilityTimeoutSeconds: 30, maxReceiveCount: MAX_RECEIVE_COUNT['live-health'], batchSize: 10, maxConcurrentBatches: 2 },
+  export: { visibilityTimeoutSeconds: 60, maxReceiveCount: MAX_RECEIVE_COUNT.export, batchSize: 1, maxConcurrentBatches: 2 },
+  microservice: { visibilityTimeoutSeconds: 60, maxReceiveCount: MAX_RECEIVE_COUNT.microservice, batchSize: 1, maxConcurrentBatches: 2 },
 };
 
 /** A record as the consumer sees it: the SQS event record fields the workers use. */

@@ -10,7 +10,7 @@ import { validateConfig } from '../config/load-config.js';
 import { JOB_KINDS, type JobKind } from '../jobs/job-message.js';
 import { createKalturaClient } from '../kaltura/kaltura-client.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { processJobBatch, type BatchResponse, type JobHandler, type QueueRecord } from '../queues/job-batch-processor.js';
+import { MAX_RECEIVE_COUNT, processJobBatch, type BatchResponse, type JobHandler, type QueueRecord } from '../queues/job-batch-processor.js';
 import { createSqsDeadLetterSink } from '../queues/sqs-dead-letter-sink.js';
 import { createSqsJobQueue } from '../queues/sqs-job-queue.js';
 import { DLQ_URL_ENV, QUEUE_URL_ENV, readLambdaEnv } from '../runtime/lambda-env.js';
@@ -83,7 +83,7 @@ async function start(kind: 'check' | 'live-health', logger: Logger): Promise<Wor
   const urls = (map: Record<JobKind, string>) => Object.fromEntries(JOB_KINDS.map((k) => [k, (env as Record<string, unknown>)[map[k]] as string])) as Record<JobKind, string>;
   const queue = createSqsJobQueue({ queueUrls: urls(QUEUE_URL_ENV) });
   const deadLetters = createSqsDeadLetterSink({ dlqUrls: urls(DLQ_URL_ENV) });
-  return { handler, run: (records) => processJobBatch(records, { kind, handler, queue, deadLetters, logger }) };
+  return { handler, run: (records) => processJobBatch(records, { kind, handler, queue, deadLetters, logger, maxAttempts: MAX_RECEIVE_COUNT[kind] }) };
 }
 
 /** The Lambda handler of a worker: an SQS event in, partial batch failures out. */

@@ -12,7 +12,7 @@
  */
 import { JOB_KINDS, type JobKind } from '../jobs/job-message.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { processJobBatch, type BatchResponse, type JobHandler, type QueueRecord } from '../queues/job-batch-processor.js';
+import { MAX_RECEIVE_COUNT, processJobBatch, type BatchResponse, type JobHandler, type QueueRecord } from '../queues/job-batch-processor.js';
 import { DLQ_URL_ENV, QUEUE_URL_ENV, readLambdaEnv } from '../runtime/lambda-env.js';
 import { cachedSecretString } from '../aws/secrets-manager-lite.js';
 import { ValidationError } from '../errors/base-error.js';
@@ -88,7 +88,7 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
   const queue = createSqsJobQueue({ queueUrls: urls(QUEUE_URL_ENV) });
   const deadLetters = createSqsDeadLetterSink({ dlqUrls: urls(DLQ_URL_ENV) });
   // One export at a time per invocation: each streams through memory-bounded buffers (S3 parts).
-  return { run: (records) => processJobBatch(records, { kind, handler, queue, deadLetters, logger, concurrency: kind === 'export' ? 1 : 4 }) };
+  return { run: (records) => processJobBatch(records, { kind, handler, queue, deadLetters, logger, maxAttempts: MAX_RECEIVE_COUNT[kind], concurrency: kind === 'export' ? 1 : 4 }) };
 }
 
 /** The Lambda handler of the export or microservice worker: an SQS event in, partial batch failures out. */

@@ -60,6 +60,14 @@ export class PermanentJobError extends ReportingError {
   readonly retryable = false;
 }
 
+/**
+ * Receives before a job queue redrives a message to its dead-letter queue (SQS `maxReceiveCount`,
+ * the local queue's too), per kind. Workers pass the same number as `maxAttempts`, so the last
+ * receive is dead-lettered here with the real error as its reason; with a larger `maxAttempts`, SQS
+ * would move the message itself, without a reason.
+ */
+export const MAX_RECEIVE_COUNT: Readonly<Record<JobKind, number>> = { check: 5, 'live-health': 5, export: 3, microservice: 5 };
+
 /** The SQS maximum delay; longer waits are chained. */
 export const MAX_DELAY_SECONDS = 900;
 

@@ -11,6 +11,7 @@ import { ESM_REQUIRE_BANNER } from '../../infra/bundling.js';
 import { WORKERS } from '../../infra/job-kinds.js';
 import type { ReportingStack } from '../../infra/reporting-stack.js';
 import { JOB_KINDS, type JobKind } from '../../shared/jobs/job-message.js';
+import { MAX_RECEIVE_COUNT } from '../../shared/queues/job-batch-processor.js';
 import { LambdaEnvSchema } from '../../shared/runtime/lambda-env.js';
 import type { ReportingConfig } from '../../shared/config/schema.js';
 import { buildStack, DEPLOY_CONFIG, FIXTURES, logicalIdOf, removeTempDirs, STUB_FUNCTIONS_DIR, tempDir } from './helpers.js';
@@ -125,6 +126,8 @@ describe('job queues and workers', () => {
     for (const kind of JOB_KINDS) {
       const redrive = resources[queueId(kind)]!.Properties.RedrivePolicy;
       expect(redrive).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlqId(kind), 'Arn'] }, maxReceiveCount: WORKERS[kind].maxReceiveCount });
+      // The workers dead-letter the last receive themselves, with its reason, only if they count to the same number.
+      expect(redrive.maxReceiveCount, kind).toBe(MAX_RECEIVE_COUNT[kind]);
       expect(resources[dlqId(kind)]!.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
       dlqs.add(dlqId(kind));
     }

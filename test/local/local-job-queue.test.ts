@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalJobQueue, type LocalQueueRecord } from '../../local/local-job-queue.js';
 import { LocalDeadLetterSink } from '../../local/local-dead-letter-sink.js';
-import { processJobBatch } from '../../shared/queues/job-batch-processor.js';
+import { MAX_RECEIVE_COUNT, processJobBatch } from '../../shared/queues/job-batch-processor.js';
 import { createMemoryLogger } from '../../shared/logging/logger.js';
 import type { JobMessage } from '../../shared/jobs/job-message.js';
 import type { BatchResponse } from '../../shared/queues/job-batch-processor.js';
@@ -197,5 +197,36 @@ describe('LocalJobQueue', () => {
     expect(calls).toEqual([undefined, 1]);
     const letters = await deadLetters.list('microservice');
     expect(letters.map((l) => l.reason)).toEqual(['Job message is not JSON']);
+  });
+  it('dead-letters a job that keeps failing with a retryable error on its last receive, with the real error as the reason', async () => {
+    // Prepare: the workers (local and Lambda) pass the queue's maxReceiveCount as maxAttempts.
+    const dataDir = await aDataDir();
+    const deadLetters = new LocalDeadLetterSink(dataDir);
+    const queue = aQueue(dataDir, { deadLetters, settings: { export: { visibilityTimeoutSeconds: 0.05, maxReceiveCount: MAX_RECEIVE_COUNT.export } } });
+    let calls = 0;
+    await queue.start({
+      export: (records) =>
+        processJobBatch(records, {
+          kind: 'export',
+          queue,
+          deadLetters,
+          logger: createMemoryLogger(),
+          maxAttempts: MAX_RECEIVE_COUNT.export,
+          handler: async () => {
+            calls++;
+            throw new Error('Kaltura report.getTable timed out');
+          },
+        }),
+    });
+    // Act
+    await queue.send('export', [aJobMessage({ jobId: 'flaky' })]);
+    await until(() => queue.isIdle());
+    // Assess
+    const letters = await deadLetters.list('export');
+    expect(calls).toBe(MAX_RECEIVE_COUNT.export);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.reason).toBe(`Gave up after ${MAX_RECEIVE_COUNT.export} attempts: Kaltura report.getTable timed out`);
+    expect(letters[0]!.attempts).toBe(MAX_RECEIVE_COUNT.export);
+    expect(JSON.parse(letters[0]!.body).jobId).toBe('flaky');
   });
 });
