@@ -90,6 +90,7 @@ describe('kreports start (local stack, end to end)', () => {
     const first = await postNotification(stack.webhookUrl, repeated);
     const second = await postNotification(stack.webhookUrl, repeated);
     expect([first.status, second.status]).toEqual([200, 200]);
+    expect(JSON.parse(second.body)).toMatchObject({ status: 'duplicate' });
     await waitFor('the alert for 1_quiet_dup', async () => (await alerts(data.path)).find((a) => a.subject.id === '1_quiet_dup'));
     await waitFor('an idle stack', async () => {
       const body = (await (await fetch(stack!.healthUrl)).json()) as { queues: Record<string, { visible: number; delayed: number; inFlight: number }> };
@@ -102,6 +103,8 @@ describe('kreports start (local stack, end to end)', () => {
     expect((await alerts(data.path)).filter((a) => a.subject.id === '1_quiet_forged')).toEqual([]);
     expect((await alerts(data.path)).filter((a) => a.subject.id === '1_quiet_dup')).toHaveLength(1);
     expect(await listFiles(entryFolder(data.path, '1_quiet_dup'))).toHaveLength(2);
+    // Keys are deterministic and alerts have state, so files and alerts alone would not show a second run.
+    expect(stack.stderr().split('\n').filter((l) => l.includes('"message":"export written"') && l.includes('1_quiet_dup'))).toHaveLength(1);
 
     // Act: graceful stop
     const code = await stack.stop('SIGTERM');
