@@ -105,7 +105,9 @@ export async function connectKaltura(env: NodeJS.ProcessEnv, logger?: Logger): P
     return { api: client, webhookSecrets, close: () => client.close() };
   }
   const { startSimulator } = await import('../simulator/index.js');
-  const simulator = await startSimulator(simulatorOptionsFromEnv(env));
+  // The simulator takes KALTURA_PARTNER_ID and KALTURA_ADMIN_SECRET when set (SPEC §3: they default to the
+  // simulator's), so send-test-webhook, which signs with KALTURA_ADMIN_SECRET, matches what the receiver accepts.
+  const simulator = await startSimulator({ ...simulatorOptionsFromEnv(env), ...(env.KALTURA_ADMIN_SECRET ? { adminSecret: env.KALTURA_ADMIN_SECRET } : {}) });
   const pageDelay = Number(env.SIMULATOR_PAGE_DELAY_MS ?? 0);
   if (pageDelay > 0) simulator.injectFault({ kind: 'delay', ms: pageDelay, times: 1_000_000_000, match: { service: 'report', action: 'getTable' } });
   const client = createKalturaClient({

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { buildNotification } from '../../simulator/notifications.js';
 import { LocalDeadLetterSink } from '../../local/local-dead-letter-sink.js';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, startStack, tempDir } from './helpers.js';
 import { startS3 } from '../exports/helpers.js';
 
 const COMMANDS = ['start', 'send-test-webhook', 'export', 'schedule', 'replay', 'validate-config', 'setup-webhook', 'doctor'];
@@ -143,6 +143,21 @@ describe('kreports send-test-webhook', () => {
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toHaveLength(1);
     expect(result.stderr).toMatch(/no answer/);
+  });
+
+  it.concurrent('with KALTURA_ADMIN_SECRET set and no Kaltura URL, the simulator, the receiver and send-test-webhook agree on the secret', async () => {
+    // Prepare
+    const env = { DATA_DIR: await aDataDir(), KALTURA_ADMIN_SECRET: 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5' };
+    const stack = await startStack(env);
+    try {
+      // Act
+      const result = await runCli(['send-test-webhook', '--url', stack.webhookUrl, '--json'], env);
+      // Assess
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: 200 });
+    } finally {
+      await stack.stop('SIGTERM');
+    }
   });
 
   it.concurrent('exits 2 on a bad --algo', async () => {
