@@ -9,7 +9,7 @@ import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { JobMessageSchema } from '../../shared/jobs/job-message.js';
 import { ArchivedNotificationSchema } from '../../shared/webhook/receiver.js';
 import { createReceiver } from '../../shared/webhook/receiver.js';
-import { notificationJson, outcomes, post, PREVIOUS_SECRET, SECRET, signedRequest, startStack, testConfig, RecordingJobQueue, type Stack } from './helpers.js';
+import { notificationJson, outcomes, post, PREVIOUS_SECRET, rawLogger, SECRET, signedRequest, startStack, testConfig, RecordingJobQueue, type Stack } from './helpers.js';
 
 let sim: Simulator;
 let stack: Stack;
@@ -348,6 +348,35 @@ describe('rules, logs and metrics', () => {
     // Assess
     expect(res.status).toBe(200);
     expect(stack.queue.sent.map((s) => s.kind)).toEqual(['live-health']);
+  });
+
+  it('never hands a secret or a signature to its logger, whatever the outcome (checked without the logger\'s redaction)', async () => {
+    // Prepare: a logger that redacts nothing, and one request per outcome
+    const raw = rawLogger();
+    const own = await startStack({ logger: raw });
+    try {
+      const accepted = sim.buildNotification({ entryId: '0_raw_ok', eventNotificationJobId: freshJobId() });
+      const rotated = sim.buildNotification({ entryId: '0_raw_old', secret: PREVIOUS_SECRET, eventNotificationJobId: freshJobId() });
+      const forged = sim.buildNotification({ entryId: '0_raw_forged', secret: 'ffffffffffffffffffffffffffffffff', eventNotificationJobId: freshJobId() });
+      const notANotification = signedRequest('{"hello":"world"}');
+      const queueDown = sim.buildNotification({ entryId: '0_raw_down', eventNotificationJobId: freshJobId() });
+      // Act
+      const statuses = [];
+      for (const request of [accepted, accepted, rotated, forged, notANotification]) statuses.push((await post(own.server.webhookUrl, request)).status);
+      own.queue.failNext = 1;
+      statuses.push((await post(own.server.webhookUrl, queueDown)).status);
+      // Assess
+      expect(statuses).toEqual([200, 200, 200, 401, 400, 503]);
+      const text = raw.lines.join('\n');
+      expect(text).toContain('Notification signed with an older webhook secret');
+      for (const secret of [SECRET, PREVIOUS_SECRET]) expect(text).not.toContain(secret);
+      for (const request of [accepted, rotated, forged, notANotification, queueDown]) {
+        expect(request.headers['X-KALTURA-SIGNATURE']).toMatch(/^[0-9a-f]{64}$/);
+        expect(text).not.toContain(request.headers['X-KALTURA-SIGNATURE']);
+      }
+    } finally {
+      await own.close();
+    }
   });
 
   it('logs with the job id as correlation id and never logs a secret or a signature', async () => {
