@@ -10,7 +10,7 @@ import { createFileStateStore } from '../../shared/state/file-state-store.js';
 import { createCheckJobHandler, type JobHandlerDeps } from '../../shared/alerts/create-alert-engine.js';
 import { processJobBatch } from '../../shared/queues/job-batch-processor.js';
 import { createLogOperatorNotifier, type OperatorProblem } from '../../shared/alerts/operator-notifier.js';
-import { createMemoryLogger } from '../../shared/logging/logger.js';
+import { rawLogger } from '../helpers/raw-logger.js';
 import type { StateStore } from '../../shared/ports/state-store.js';
 import type { AlertState } from '../../shared/alerts/alert-state.js';
 import type { CheckResult } from '../../shared/checks/run-check.js';
@@ -55,7 +55,7 @@ interface Harness {
   readonly clock: ReturnType<typeof manualClock>;
   readonly operatorProblems: OperatorProblem[];
   readonly sleeps: number[];
-  readonly logger: ReturnType<typeof createMemoryLogger>;
+  readonly logger: ReturnType<typeof rawLogger>;
   run(message: JobMessage): Promise<void>;
 }
 
@@ -65,7 +65,8 @@ async function harness(): Promise<Harness> {
   const clock = manualClock();
   const operatorProblems: OperatorProblem[] = [];
   const sleeps: number[] = [];
-  const logger = createMemoryLogger();
+  // No redaction: the checks below on URLs and KS must hold for what the code logs, not for what the logger masks.
+  const logger = rawLogger();
   const operator = createLogOperatorNotifier({ logger, path: join(dir, 'operator.jsonl') });
   const deps: JobHandlerDeps = {
     api,

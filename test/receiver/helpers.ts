@@ -9,7 +9,7 @@ import type { BlobStore, PutResult } from '../../shared/ports/blob-store.js';
 import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 import { validateConfig } from '../../shared/config/load-config.js';
 import type { ReportingConfig } from '../../shared/config/schema.js';
-import { createMemoryLogger, type Logger } from '../../shared/logging/logger.js';
+import { createMemoryLogger } from '../../shared/logging/logger.js';
 import { createReceiver, type ReceiverDeps } from '../../shared/webhook/receiver.js';
 import { startReceiverServer, type ReceiverServer } from '../../shared/webhook/receiver-http-server.js';
 import { createFileIdempotencyStore } from '../../shared/idempotency/file-idempotency-store.js';
@@ -189,21 +189,5 @@ export function memoryIdempotencyStore(now: () => number = Date.now): Idempotenc
   };
 }
 
-/**
- * A Logger that keeps exactly what it is given, with NO redaction, so a test of "no secret in the
- * logs" checks the receiver itself and not the logger's safety net.
- */
-export function rawLogger(lines: string[] = [], base: Record<string, unknown> = {}): Logger & { readonly lines: string[] } {
-  const write = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-    lines.push(JSON.stringify({ level, message, ...base, ...fields }, (_k, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message, cause: v.cause === undefined ? undefined : String(v.cause) } : v)));
-  };
-  return {
-    lines,
-    debug: write('debug'),
-    info: write('info'),
-    warn: write('warn'),
-    error: write('error'),
-    child: (fields) => rawLogger(lines, { ...base, ...fields }),
-    metric: (name, value, dimensions) => void lines.push(JSON.stringify({ metric: name, value, dimensions })),
-  };
-}
+
+export { rawLogger } from '../helpers/raw-logger.js';
