@@ -14,6 +14,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JOB_KINDS, type JobKind } from '../shared/jobs/job-message.js';
 import type { Logger } from '../shared/logging/logger.js';
+import { ValidationError } from '../shared/errors/base-error.js';
 import { createLocalLogger } from './local-logger.js';
 import { processJobBatch } from '../shared/queues/job-batch-processor.js';
 import type { ReportingConfig } from '../shared/config/schema.js';
@@ -52,7 +53,7 @@ function portFrom(env: NodeJS.ProcessEnv): number {
   const raw = env.PORT;
   if (raw === undefined || raw === '') return 3000;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number 0-65535 (got "${raw}").`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValidationError(`PORT must be a port number 0-65535 (got "${raw}").`); // a configuration error: exit 2
   return port;
 }
 

@@ -87,6 +87,12 @@ describe('kreports validate-config', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/bad\.json: rules\[0\]\.jobs\[0\]\.condition/);
   });
+
+  it.concurrent('kreports start refuses a PORT that is not a port number with exit 2 and one line', async () => {
+    const result = await runCli(['start'], { DATA_DIR: await aDataDir(), PORT: 'abc' });
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)).toEqual(['kreports start: PORT must be a port number 0-65535 (got "abc").']);
+  });
 });
 
 describe('kreports send-test-webhook', () => {
