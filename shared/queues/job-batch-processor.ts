@@ -92,21 +92,31 @@ async function processOne(record: QueueRecord, options: BatchProcessorOptions, m
     options.logger.metric('JobDeadLettered', 1, { kind: options.kind });
   };
 
-  let message: JobMessage;
-  try {
-    const parsed = JobMessageSchema.safeParse(JSON.parse(record.body));
-    if (!parsed.success) {
-      const details = formatIssues('job message', parsed.error.issues);
-      options.logger.error('invalid job message', { messageId: record.messageId, details });
-      await deadLetter(`Invalid job message: ${details.join('; ')}`, 'ValidationError');
+  // A dead-letter write that fails leaves the record to SQS (a batch item failure), never fails the whole batch.
+  const deadLetterInvalid = async (reason: string): Promise<boolean> => {
+    try {
+      await deadLetter(reason, 'ValidationError');
       return true;
+    } catch (sinkError) {
+      options.logger.error('could not dead-letter the job; leaving it on the queue', { messageId: record.messageId, error: sinkError });
+      return false;
     }
-    message = parsed.data;
+  };
+
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
   } catch {
     options.logger.error('job message is not JSON', { messageId: record.messageId });
-    await deadLetter('Job message is not JSON', 'ValidationError');
-    return true;
+    return deadLetterInvalid('Job message is not JSON');
   }
+  const parsed = JobMessageSchema.safeParse(body);
+  if (!parsed.success) {
+    const details = formatIssues('job message', parsed.error.issues);
+    options.logger.error('invalid job message', { messageId: record.messageId, details });
+    return deadLetterInvalid(`Invalid job message: ${details.join('; ')}`);
+  }
+  const message: JobMessage = parsed.data;
 
   const logger = options.logger.child({ jobId: message.jobId, rule: message.rule, job: message.spec.name, kind: options.kind, attempt });
   try {
