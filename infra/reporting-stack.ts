@@ -182,7 +182,11 @@ export class ReportingStack extends Stack {
     this.secrets.webhookSecrets.secret.grantRead(receiver);
     table.grantReadWriteData(receiver);
     bucket.grantPut(receiver, `${ARCHIVE_PREFIX}*`);
-    for (const kind of JOB_KINDS) jobQueues[kind].queue.grantSendMessages(receiver);
+    for (const kind of JOB_KINDS) {
+      jobQueues[kind].queue.grantSendMessages(receiver);
+      // A matched job that cannot be built from the notification is dead-lettered with its reason.
+      jobQueues[kind].deadLetterQueue.grantSendMessages(receiver);
+    }
 
     // Scheduler: fan out jobs to the queues.
     for (const kind of JOB_KINDS) jobQueues[kind].queue.grantSendMessages(this.scheduler.fn);

@@ -105,6 +105,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queue,
       archive: blobStore,
       idempotency: createFileIdempotencyStore({ directory: join(dataDir, 'idempotency') }),
+      deadLetters,
       logger: logger.child({ component: 'receiver' }),
     });
 

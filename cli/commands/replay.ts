@@ -126,6 +126,21 @@ export const replayCommand: Command = {
       io.err(`kreports replay: no dead letters of kind ${kind}`);
       return EXIT_FAILED;
     }
+    // A job the receiver could not build has no job message to re-queue: it is re-created by
+    // replaying its notification once the rule is fixed.
+    const unbuildable = found.flatMap((l) => {
+      try {
+        const body = JSON.parse(l.body) as { type?: unknown; eventNotificationJobId?: unknown };
+        return body.type === 'unbuildable-job' ? [{ id: l.id, eventId: String(body.eventNotificationJobId) }] : [];
+      } catch {
+        return [];
+      }
+    });
+    if (unbuildable.length > 0) {
+      throw new WorkFailedError(
+        `dead letter(s) ${unbuildable.map((u) => u.id).join(', ')} are jobs that could not be built from their notification; fix the rule, then run kreports replay --notification ${[...new Set(unbuildable.map((u) => u.eventId))].join(' --notification ')} and delete those files under DATA_DIR/dead-letters/${kind}/`,
+      );
+    }
     const replayed: string[] = [];
     for (const letter of found) {
       await queue.sendRaw(kind, [letter.body]);

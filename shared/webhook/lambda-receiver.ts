@@ -13,9 +13,10 @@ import { readFile } from 'node:fs/promises';
 import { ReportingConfigSchema, type ReportingConfig } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
 import { formatIssues } from '../validation/format-issues.js';
-import { readLambdaEnv, QUEUE_URL_ENV, type LambdaEnvKey } from '../runtime/lambda-env.js';
+import { readLambdaEnv, DLQ_URL_ENV, QUEUE_URL_ENV, type LambdaEnvKey } from '../runtime/lambda-env.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createSqsJobQueue } from '../queues/sqs-job-queue.js';
+import { createSqsDeadLetterSink } from '../queues/sqs-dead-letter-sink.js';
 import { createDynamoDbIdempotencyStore } from '../idempotency/dynamodb-idempotency-store.js';
 import { createS3LiteBlobStore } from '../aws/s3-lite-blob-store.js';
 import { cachedSecretString, parseWebhookSecrets } from '../aws/secrets-manager-lite.js';
@@ -68,9 +69,11 @@ export async function loadBundledConfig(path: string): Promise<ReportingConfig> 
 
 export async function createLambdaReceiver(env: NodeJS.ProcessEnv = process.env, logger: Logger = createLogger({ service: 'receiver' })): Promise<Receiver> {
   const queueKeys = JOB_KINDS.map((k) => QUEUE_URL_ENV[k]);
-  const e = readLambdaEnv(['REPORTING_CONFIG_PATH', 'BUCKET_NAME', 'STATE_TABLE_NAME', 'KALTURA_PARTNER_ID', 'WEBHOOK_SECRETS_SECRET', ...queueKeys] as LambdaEnvKey[], env) as Record<string, unknown>;
+  const dlqKeys = JOB_KINDS.map((k) => DLQ_URL_ENV[k]);
+  const e = readLambdaEnv(['REPORTING_CONFIG_PATH', 'BUCKET_NAME', 'STATE_TABLE_NAME', 'KALTURA_PARTNER_ID', 'WEBHOOK_SECRETS_SECRET', ...queueKeys, ...dlqKeys] as LambdaEnvKey[], env) as Record<string, unknown>;
   const config = await loadBundledConfig(String(e.REPORTING_CONFIG_PATH));
   const queueUrls = Object.fromEntries(JOB_KINDS.map((k) => [k, String(e[QUEUE_URL_ENV[k]])])) as Record<JobKind, string>;
+  const dlqUrls = Object.fromEntries(JOB_KINDS.map((k) => [k, String(e[DLQ_URL_ENV[k]])])) as Record<JobKind, string>;
   const secretString = cachedSecretString(String(e.WEBHOOK_SECRETS_SECRET));
   return createReceiver({
     config,
@@ -79,6 +82,7 @@ export async function createLambdaReceiver(env: NodeJS.ProcessEnv = process.env,
     queue: createSqsJobQueue({ queueUrls }),
     archive: createS3LiteBlobStore({ bucket: String(e.BUCKET_NAME) }),
     idempotency: createDynamoDbIdempotencyStore({ tableName: String(e.STATE_TABLE_NAME) }),
+    deadLetters: createSqsDeadLetterSink({ dlqUrls }),
     logger,
   });
 }

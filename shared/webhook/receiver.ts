@@ -19,6 +19,7 @@
 import type { ReportingConfig } from '../config/schema.js';
 import type { JobKind, JobMessage } from '../jobs/job-message.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import type { DeadLetterSink } from '../ports/dead-letter-sink.js';
 import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../logging/logger.js';
@@ -67,6 +68,12 @@ export interface ReceiverDeps {
   /** Raw notifications are kept here for `kreports replay` (S3 in AWS, DATA_DIR/bucket locally). */
   readonly archive: BlobStore;
   readonly idempotency: IdempotencyStore;
+  /**
+   * Where a matched job that cannot be built (a placeholder with no value in this notification) is
+   * recorded with its reason, so an accepted notification never just disappears into a log line.
+   * Without it (tests, tools) such jobs are only logged and counted.
+   */
+  readonly deadLetters?: DeadLetterSink;
   readonly logger: Logger;
   readonly now?: () => Date;
   readonly maxBodyBytes?: number;
@@ -176,6 +183,22 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     if (match.messages.length > 0) logger.metric('JobsQueued', match.messages.length);
   }
 
+  /** A dead letter per job that could not be built; replaying it means replaying the notification. */
+  async function deadLetterUnresolved(match: MatchResult, jobId: string, archiveKey: string): Promise<void> {
+    if (!deps.deadLetters || match.unresolved.length === 0) return;
+    const failedAt = now().toISOString();
+    for (const u of match.unresolved) {
+      await deps.deadLetters.send({
+        kind: u.kind,
+        body: JSON.stringify({ type: 'unbuildable-job', rule: u.rule, job: u.job, eventNotificationJobId: jobId, archiveKey }),
+        reason: `${u.reason} Then re-run it from the archived notification: kreports replay --notification ${jobId}`,
+        errorName: u.errorName,
+        failedAt,
+        attempts: 1,
+      });
+    }
+  }
+
   async function handleVerified(request: ReceiverRequest, algo: HashAlgorithm, started: number): Promise<ReceiverResponse> {
     const parsedBody = parseNotificationBody(request.body);
     if (!parsedBody.ok) {
@@ -247,6 +270,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
       match = jobsForNotification(notification, { config: deps.config, partnerId: deps.partnerId, receivedAt, archiveKey });
       reportMatch(match, logger);
       await queueJobs(match.messages);
+      await deadLetterUnresolved(match, jobId, archiveKey);
     } catch (error) {
       logger.error('Could not archive or queue the notification; answering 503 so Kaltura retries', { error });
       await deps.idempotency.release(idemKey).catch((releaseError: unknown) => logger.warn('Could not release the idempotency claim; it expires by itself', { error: releaseError, lockSeconds }));

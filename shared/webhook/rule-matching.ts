@@ -6,7 +6,7 @@
  * (`scheduleEventNotifications.*` matches any type of that plugin), fields of `object` by dot path.
  */
 import type { ReportingConfig, Rule, RuleMatch, Scope } from '../config/schema.js';
-import type { JobMessage, JobTrigger } from '../jobs/job-message.js';
+import type { JobKind, JobMessage, JobTrigger } from '../jobs/job-message.js';
 import { createJobMessage } from '../jobs/create-job-message.js';
 import { EVENT_OBJECT_TYPES, EVENT_TYPES, type KalturaHttpNotification } from './notification-schema.js';
 
@@ -90,6 +90,7 @@ export interface MatchContext {
 export interface UnresolvedJob {
   readonly rule: string;
   readonly job: string;
+  readonly kind: JobKind;
   readonly reason: string;
   readonly errorName: string;
 }
@@ -141,7 +142,7 @@ export function jobsForNotification(notification: KalturaHttpNotification, conte
         );
       } catch (error) {
         const e = error instanceof Error ? error : new Error(String(error));
-        unresolved.push({ rule: rule.name, job: spec.name, reason: e.message, errorName: e.name });
+        unresolved.push({ rule: rule.name, job: spec.name, kind: spec.kind, reason: e.message, errorName: e.name });
       }
     }
   }

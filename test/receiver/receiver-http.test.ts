@@ -10,6 +10,7 @@ import { JobMessageSchema } from '../../shared/jobs/job-message.js';
 import { ArchivedNotificationSchema } from '../../shared/webhook/receiver.js';
 import { createReceiver } from '../../shared/webhook/receiver.js';
 import { notificationJson, outcomes, post, PREVIOUS_SECRET, rawLogger, SECRET, signedRequest, startStack, testConfig, RecordingJobQueue, type Stack } from './helpers.js';
+import type { DeadLetter } from '../../shared/ports/dead-letter-sink.js';
 
 let sim: Simulator;
 let stack: Stack;
@@ -340,6 +341,39 @@ describe('rules, logs and metrics', () => {
     const errors = stack.logger.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 'error');
     expect(errors).toEqual([expect.objectContaining({ rule: 'category-tagged', job: 'needs-category' })]);
     expect(String(errors[0]!.reason)).toContain('{object.categoryId}');
+  });
+
+  it('dead-letters a matched job that cannot be built, with the reason and how to replay, so nothing is lost', async () => {
+    // Prepare: a receiver with a dead-letter sink
+    const letters: DeadLetter[] = [];
+    const own = await startStack({ deadLetters: { send: async (letter) => void letters.push(letter) } });
+    try {
+      const jobId = freshJobId();
+      // Act
+      const res = await sim.sendNotification(own.server.webhookUrl, { entryId: '0_cat', templateSystemName: 'CATEGORY_TAGGED', status: 7, eventNotificationJobId: jobId });
+      // Assess: the buildable job is queued, the other is a dead letter naming the placeholder and the replay command
+      expect(res.status).toBe(200);
+      expect(own.queue.sent.map((s) => s.message.spec.name)).toEqual(['partner-wide']);
+      expect(letters).toHaveLength(1);
+      expect(letters[0]!.reason).toContain('{object.categoryId}');
+      expect(letters[0]!.reason).toContain(`kreports replay --notification ${jobId}`);
+      expect(JSON.parse(letters[0]!.body)).toMatchObject({ type: 'unbuildable-job', rule: 'category-tagged', job: 'needs-category', eventNotificationJobId: String(jobId) });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('answers 503 when the dead letter of an unbuildable job cannot be written, so Kaltura retries', async () => {
+    // Prepare
+    const own = await startStack({ deadLetters: { send: async () => { throw new Error('DLQ down'); } } });
+    try {
+      // Act
+      const res = await sim.sendNotification(own.server.webhookUrl, { entryId: '0_cat', templateSystemName: 'CATEGORY_TAGGED', status: 7, eventNotificationJobId: freshJobId() });
+      // Assess
+      expect(res.status).toBe(503);
+    } finally {
+      await own.close();
+    }
   });
 
   it('routes a live-stream notification to the live-health queue', async () => {
