@@ -14,38 +14,9 @@ import { JOB_KINDS, type JobKind } from '../jobs/job-message.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { MAX_RECEIVE_COUNT, processJobBatch, type BatchResponse, type JobHandler, type QueueRecord } from '../queues/job-batch-processor.js';
 import { DLQ_URL_ENV, QUEUE_URL_ENV, readLambdaEnv } from '../runtime/lambda-env.js';
-import { cachedSecretString } from '../aws/secrets-manager-lite.js';
-import { ValidationError } from '../errors/base-error.js';
-import { z } from '../validation/zod.js';
-
-/** `KALTURA_CREDENTIALS_SECRET` (JSON): an admin secret, an app token, or both. */
-const CredentialsSchema = z.object({
-  adminSecret: z.optional(z.string().check(z.minLength(1))),
-  appTokenId: z.optional(z.string().check(z.minLength(1))),
-  appToken: z.optional(z.string().check(z.minLength(1))),
-  appTokenHashType: z.optional(z.enum(['SHA1', 'SHA256', 'SHA512', 'MD5'])),
-});
-
-async function readCredentials(secretName: string): Promise<z.infer<typeof CredentialsSchema>> {
-  const text = await cachedSecretString(secretName)();
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new ValidationError(`The Kaltura credentials secret "${secretName}" is not JSON; store {"adminSecret": "..."} or {"appTokenId": "...", "appToken": "..."}.`);
-  }
-  const parsed = CredentialsSchema.safeParse(raw);
-  if (!parsed.success || (!parsed.data.adminSecret && !(parsed.data.appTokenId && parsed.data.appToken))) {
-    throw new ValidationError(`The Kaltura credentials secret "${secretName}" needs "adminSecret", or "appTokenId" and "appToken".`);
-  }
-  return parsed.data;
-}
+import { kalturaOptionsFromLambdaEnv, lazyWorkerLambda, readKalturaCredentials, urlsByKind, type Worker } from '../runtime/lambda-worker.js';
 
 type WorkerKind = Extract<JobKind, 'export' | 'microservice'>;
-
-interface Worker {
-  readonly run: (records: ReadonlyArray<QueueRecord>) => Promise<BatchResponse>;
-}
 
 async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
   const env = readLambdaEnv([
@@ -59,21 +30,14 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
     ...JOB_KINDS.map((k) => DLQ_URL_ENV[k]),
   ]);
   const [{ readBundledConfig }, { createKalturaClient }, { createLiteS3BlobStore }, { createSqsJobQueue }, { createSqsDeadLetterSink }] = await Promise.all([
-    import('./bundled-config.js'),
+    import('../config/bundled-config.js'),
     import('../kaltura/kaltura-client.js'),
     import('../storage/s3-blob-store-lite.js'),
     import('../queues/sqs-job-queue.js'),
     import('../queues/sqs-dead-letter-sink.js'),
   ]);
-  const [config, credentials] = await Promise.all([readBundledConfig(env.REPORTING_CONFIG_PATH), readCredentials(env.KALTURA_CREDENTIALS_SECRET)]);
-  const api = createKalturaClient({
-    serviceUrl: env.KALTURA_SERVICE_URL,
-    partnerId: env.KALTURA_PARTNER_ID,
-    ...(env.KALTURA_REPORTS_URL ? { reportsUrl: env.KALTURA_REPORTS_URL } : {}),
-    ...(credentials.adminSecret ? { adminSecret: credentials.adminSecret } : {}),
-    ...(credentials.appTokenId && credentials.appToken ? { appToken: { id: credentials.appTokenId, token: credentials.appToken, hashType: credentials.appTokenHashType ?? 'SHA1' } } : {}),
-    logger,
-  });
+  const [config, credentials] = await Promise.all([readBundledConfig(env.REPORTING_CONFIG_PATH), readKalturaCredentials(env.KALTURA_CREDENTIALS_SECRET)]);
+  const api = createKalturaClient(kalturaOptionsFromLambdaEnv(env, credentials, logger));
   const blobStore = createLiteS3BlobStore({ bucket: env.BUCKET_NAME });
   const deps = { api, blobStore, prefix: config.output.prefix };
   let handler: JobHandler;
@@ -84,9 +48,8 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
     const { createMicroserviceJobHandler } = await import('./run-microservice-job.js');
     handler = createMicroserviceJobHandler(deps);
   }
-  const urls = (map: Record<JobKind, string>) => Object.fromEntries(JOB_KINDS.map((k) => [k, (env as Record<string, unknown>)[map[k]] as string])) as Record<JobKind, string>;
-  const queue = createSqsJobQueue({ queueUrls: urls(QUEUE_URL_ENV) });
-  const deadLetters = createSqsDeadLetterSink({ dlqUrls: urls(DLQ_URL_ENV) });
+  const queue = createSqsJobQueue({ queueUrls: urlsByKind(env, QUEUE_URL_ENV) });
+  const deadLetters = createSqsDeadLetterSink({ dlqUrls: urlsByKind(env, DLQ_URL_ENV) });
   // One export at a time per invocation: each streams through memory-bounded buffers (S3 parts).
   return { run: (records) => processJobBatch(records, { kind, handler, queue, deadLetters, logger, maxAttempts: MAX_RECEIVE_COUNT[kind], concurrency: kind === 'export' ? 1 : 4 }) };
 }
@@ -94,13 +57,5 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
 /** The Lambda handler of the export or microservice worker: an SQS event in, partial batch failures out. */
 export function createExportWorkerLambda(kind: WorkerKind): (event: { Records?: ReadonlyArray<QueueRecord> }) => Promise<BatchResponse> {
   const logger = createLogger({ service: `${kind}-worker` });
-  let worker: Promise<Worker> | undefined;
-  return async (event) => {
-    worker ??= start(kind, logger).catch((error: unknown) => {
-      worker = undefined;
-      logger.error('worker could not start', { error });
-      throw error;
-    });
-    return (await worker).run(event.Records ?? []);
-  };
+  return lazyWorkerLambda(logger, () => start(kind, logger));
 }

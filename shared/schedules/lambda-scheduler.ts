@@ -51,7 +51,7 @@ export function createSchedulerLambda(): (event: unknown) => Promise<{ schedule:
   let deps: Promise<SchedulerDeps> | undefined;
   const start = async (): Promise<SchedulerDeps> => {
     const env = readLambdaEnv(['REPORTING_CONFIG_PATH', 'KALTURA_PARTNER_ID', ...JOB_KINDS.map((k) => QUEUE_URL_ENV[k])]);
-    const [{ readBundledConfig }, { createSqsJobQueue }] = await Promise.all([import('../exports/bundled-config.js'), import('../queues/sqs-job-queue.js')]);
+    const [{ readBundledConfig }, { createSqsJobQueue }] = await Promise.all([import('../config/bundled-config.js'), import('../queues/sqs-job-queue.js')]);
     const config = await readBundledConfig(env.REPORTING_CONFIG_PATH);
     const queueUrls = Object.fromEntries(JOB_KINDS.map((k) => [k, (env as Record<string, unknown>)[QUEUE_URL_ENV[k]] as string])) as Record<JobKind, string>;
     return { config, queue: createSqsJobQueue({ queueUrls }), partnerId: env.KALTURA_PARTNER_ID };

@@ -9,10 +9,7 @@
  */
 import type { JobKind } from '../jobs/job-message.js';
 import { JOB_KINDS } from '../jobs/job-message.js';
-import { readFile } from 'node:fs/promises';
-import { ReportingConfigSchema, type ReportingConfig } from '../config/schema.js';
-import { ConfigError } from '../config/config-error.js';
-import { formatIssues } from '../validation/format-issues.js';
+import { readBundledConfig } from '../config/bundled-config.js';
 import { readLambdaEnv, DLQ_URL_ENV, QUEUE_URL_ENV, type LambdaEnvKey } from '../runtime/lambda-env.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createSqsJobQueue } from '../queues/sqs-job-queue.js';
@@ -50,28 +47,11 @@ export function resultFromResponse(response: ReceiverResponse): HttpApiResult {
   return { statusCode: response.status, headers: response.headers, body: response.body, isBase64Encoded: false };
 }
 
-/**
- * The configuration bundled with the function: JSON, validated at synth (with the cross-field
- * checks); here only parsed again for its defaults. Not `loadConfigFile`, which would bundle the
- * YAML parser (115 KB) into the receiver for nothing.
- */
-export async function loadBundledConfig(path: string): Promise<ReportingConfig> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (cause) {
-    throw new ConfigError(path, [`${path}: (root): cannot read the bundled configuration (redeploy with npm run deploy)`], { cause });
-  }
-  const parsed = ReportingConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(path, formatIssues(path, parsed.error.issues));
-  return parsed.data;
-}
-
 export async function createLambdaReceiver(env: NodeJS.ProcessEnv = process.env, logger: Logger = createLogger({ service: 'receiver' })): Promise<Receiver> {
   const queueKeys = JOB_KINDS.map((k) => QUEUE_URL_ENV[k]);
   const dlqKeys = JOB_KINDS.map((k) => DLQ_URL_ENV[k]);
   const e = readLambdaEnv(['REPORTING_CONFIG_PATH', 'BUCKET_NAME', 'STATE_TABLE_NAME', 'KALTURA_PARTNER_ID', 'WEBHOOK_SECRETS_SECRET', ...queueKeys, ...dlqKeys] as LambdaEnvKey[], env) as Record<string, unknown>;
-  const config = await loadBundledConfig(String(e.REPORTING_CONFIG_PATH));
+  const config = await readBundledConfig(String(e.REPORTING_CONFIG_PATH));
   const queueUrls = Object.fromEntries(JOB_KINDS.map((k) => [k, String(e[QUEUE_URL_ENV[k]])])) as Record<JobKind, string>;
   const dlqUrls = Object.fromEntries(JOB_KINDS.map((k) => [k, String(e[DLQ_URL_ENV[k]])])) as Record<JobKind, string>;
   const secretString = cachedSecretString(String(e.WEBHOOK_SECRETS_SECRET));

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { ReportingConfigSchema, type ReportingConfig } from '../config/schema.js';
+import { ReportingConfigSchema, type ReportingConfig } from './schema.js';
 import { formatIssues } from '../validation/format-issues.js';
 import { ValidationError } from '../errors/base-error.js';
 
