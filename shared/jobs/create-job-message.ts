@@ -3,7 +3,7 @@
  * self-contained `JobMessage`: window computed, subject chosen, placeholders resolved, and a
  * deterministic `jobId` = hash(rule, job, subject, period), so a re-run replaces instead of duplicating.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { JobSpec, Scope, WindowSpec } from '../config/schema.js';
 import { JOB_MESSAGE_VERSION, type JobMessage, type JobSubject, type JobTrigger, type JobWindow } from './job-message.js';
 import { computeWindow, localDay } from './window.js';
@@ -28,19 +28,27 @@ export interface JobOrigin {
   readonly subjectId?: string;
 }
 
+/** One-shot `crypto.hash` (Node >= 21.7) is ~2.5x cheaper than `createHash` for short inputs; same digest. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 export function deterministicJobId(rule: string, job: string, subjectId: string, windowLabel: string): string {
-  return createHash('sha256').update(`${rule}\u0000${job}\u0000${subjectId}\u0000${windowLabel}`).digest('hex').slice(0, 32);
+  return sha256Hex(`${rule}\u0000${job}\u0000${subjectId}\u0000${windowLabel}`).slice(0, 32);
 }
 
+/** `[fromDay, toDay]` per window: the receiver builds one per job of every notification, mostly for the same few windows. */
+const dayCache = new Map<string, readonly [string, string]>();
+
 function windowContext(window: JobWindow) {
-  return {
-    from: window.from,
-    to: window.to,
-    fromDay: localDay(window.from * 1000, window.timezone),
+  const key = `${window.timezone}|${window.from}|${window.to}`;
+  let days = dayCache.get(key);
+  if (!days) {
     // The last day included: `to` is exclusive.
-    toDay: localDay(window.to * 1000 - 1, window.timezone),
-    label: window.label,
-  };
+    days = [localDay(window.from * 1000, window.timezone), localDay(window.to * 1000 - 1, window.timezone)];
+    if (dayCache.size > 5000) dayCache.clear();
+    dayCache.set(key, days);
+  }
+  return { from: window.from, to: window.to, fromDay: days[0], toDay: days[1], label: window.label };
 }
 
 export function createJobMessage(spec: JobSpec, origin: JobOrigin): JobMessage {

@@ -45,15 +45,57 @@ function resolveString(text: string, context: PlaceholderContext, where: string)
   });
 }
 
+/** Thrown by the fast walk when a placeholder has no value; the slow walk then names where. */
+const MISSING = Symbol('missing placeholder');
+
+/**
+ * The receiver resolves every job spec of every matching rule per notification, so this walk is on
+ * the hot path: no path strings, closures or entry arrays unless a placeholder turns out to be
+ * missing, in which case the walk is done again with paths to say where (same result, same error).
+ */
+function copyResolved(v: unknown, context: PlaceholderContext): unknown {
+  if (typeof v === 'string') {
+    if (!v.includes('{')) return v;
+    try {
+      return resolveString(v, context, '');
+    } catch (error) {
+      if (error instanceof PlaceholderError) throw MISSING;
+      throw error;
+    }
+  }
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copyResolved(v[i], context);
+    return out;
+  }
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) {
+      const item = copyResolved((v as Record<string, unknown>)[k], context);
+      // As Object.fromEntries does: an own "__proto__" key stays a plain property.
+      if (k === '__proto__') Object.defineProperty(out, k, { value: item, enumerable: true, writable: true, configurable: true });
+      else out[k] = item;
+    }
+    return out;
+  }
+  return v;
+}
+
+function walkWithPaths(v: unknown, path: string, context: PlaceholderContext): unknown {
+  if (typeof v === 'string') return v.includes('{') ? resolveString(v, context, path) : v;
+  if (Array.isArray(v)) return v.map((item, i) => walkWithPaths(item, `${path}[${i}]`, context));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walkWithPaths(item, `${path}.${k}`, context)]));
+  return v;
+}
+
 /** A deep copy of `value` with every placeholder in its strings resolved. */
 export function resolvePlaceholders<T>(value: T, context: PlaceholderContext, where = 'job'): T {
-  const walk = (v: unknown, path: string): unknown => {
-    if (typeof v === 'string') return v.includes('{') ? resolveString(v, context, path) : v;
-    if (Array.isArray(v)) return v.map((item, i) => walk(item, `${path}[${i}]`));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, `${path}.${k}`)]));
-    return v;
-  };
-  return walk(value, where) as T;
+  try {
+    return copyResolved(value, context) as T;
+  } catch (error) {
+    if (error !== MISSING) throw error;
+    return walkWithPaths(value, where, context) as T;
+  }
 }
 
 /** Placeholder names used in `value` (for validating configuration up front). */

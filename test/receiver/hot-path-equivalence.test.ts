@@ -1,0 +1,161 @@
+/**
+ * The receiver's per-notification work was made cheaper (bench/receiver.bench.ts): redaction skips
+ * patterns that cannot match, child loggers are cheap to make, placeholders are resolved without
+ * building paths, job ids use one-shot hashing. Each must give exactly what the straightforward
+ * version gave — the same masked text, the same lines, the same messages, the same errors.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createHash } from 'node:crypto';
+import { createLogger, redact, redactString } from '../../shared/logging/logger.js';
+import { resolvePlaceholders, PlaceholderError } from '../../shared/jobs/placeholders.js';
+import { deterministicJobId } from '../../shared/jobs/create-job-message.js';
+
+/** The redaction as it was: every pattern over every string. */
+function referenceRedactString(text: string): string {
+  let out = text;
+  for (const pattern of [/djJ8[A-Za-z0-9_\-+/=]{8,}/g, /\b[a-f0-9]{40,128}\b/gi, /\/ks\/[^/\s"]+/g]) out = out.replace(pattern, '[redacted]');
+  return out;
+}
+
+/** Strings made of the pieces the patterns look for, so matches, near misses and overlaps are common. */
+const suspicious = fc
+  .array(fc.oneof(fc.constantFrom('djJ8', '/ks/', '/', 'ks', ' ', '"', '-', '_', '=', '+', 'x', 'é', 'DJJ8', '/KS/'), fc.stringMatching(/^[0-9a-fA-F]{1,70}$/), fc.string({ maxLength: 6 })), { maxLength: 12 })
+  .map((parts) => parts.join(''));
+
+describe('redaction', () => {
+  it('masks exactly what running every pattern over the whole string masks', () => {
+    fc.assert(
+      fc.property(suspicious, (text) => {
+        expect(redactString(text)).toBe(referenceRedactString(text));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('still masks a KS, a signature and a KS path inside log fields, and secret-named keys', () => {
+    // Prepare
+    const ks = 'djJ8NDI0Mnx' + 'A'.repeat(60);
+    const signature = createHash('sha256').update('x').digest('hex');
+    const lines: string[] = [];
+    const logger = createLogger({ service: 'test', level: 'debug', write: (l) => lines.push(l) }).child({ correlationId: '42' });
+
+    // Act
+    logger.info('call failed', { detail: `url https://x/api_v3/ks/${ks}/service/a`, sig: `sig=${signature}`, nested: [{ note: ks }], Admin_Secret: 'hunter2', 'X-Kaltura-Signature': 'abc' });
+
+    // Assess
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(lines[0]).not.toContain(ks.slice(0, 20));
+    expect(lines[0]).not.toContain(signature);
+    expect(lines[0]).not.toContain('hunter2');
+    expect(line).toMatchObject({ level: 'info', message: 'call failed', service: 'test', correlationId: '42', Admin_Secret: '[redacted]', 'X-Kaltura-Signature': '[redacted]' });
+    expect(Object.keys(line)).toEqual(['level', 'time', 'message', 'service', 'correlationId', 'detail', 'sig', 'nested', 'Admin_Secret', 'X-Kaltura-Signature']);
+  });
+
+  it('redacts values of any shape as before (errors with causes, arrays, depth limit)', () => {
+    const error = new Error(`failed with ${'ab'.repeat(20)}`, { cause: new Error('inner /ks/secret') });
+    expect(redact({ error, list: [1, 'djJ8aaaaaaaaaaaa', null], deep: { a: { b: { c: { d: { e: { f: { g: 1 } } } } } } } })).toEqual({
+      error: { name: 'Error', message: 'failed with [redacted]', cause: { name: 'Error', message: 'inner [redacted]' } },
+      list: [1, '[redacted]', null],
+      deep: { a: { b: { c: { d: { e: { f: '[deep]' } } } } } },
+    });
+  });
+});
+
+describe('child loggers', () => {
+  it('write the same lines as the parent plus their fields, at the parent level, callable unbound', () => {
+    // Prepare
+    const lines: string[] = [];
+    const root = createLogger({ service: 'svc', level: 'info', write: (l) => lines.push(l), fields: { region: 'r1' } });
+    const { info, debug, metric } = root.child({ correlationId: '7' }).child({ rule: 'r' });
+
+    // Act
+    debug('not written');
+    info('hello', { n: 1, region: 'r2' });
+    metric('Notifications', 1, { outcome: 'accepted' });
+
+    // Assess
+    expect(lines).toHaveLength(2);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(Object.keys(line)).toEqual(['level', 'time', 'message', 'service', 'region', 'correlationId', 'rule', 'n']);
+    expect(line).toMatchObject({ level: 'info', message: 'hello', service: 'svc', region: 'r2', correlationId: '7', rule: 'r', n: 1 });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'KalturaReporting', Dimensions: [['service', 'outcome']], Metrics: [{ Name: 'Notifications', Unit: 'Count' }] }] }, service: 'svc', outcome: 'accepted', Notifications: 1 });
+  });
+});
+
+/** Placeholder resolution as it was: a walk that carries the path of every value. */
+function referenceResolve(value: unknown, context: Record<string, unknown>, where: string): unknown {
+  const TOKEN = /\{([a-zA-Z][\w]*(?:\.[\w]+)*)\}/g;
+  const WHOLE = /^\{([a-zA-Z][\w]*(?:\.[\w]+)*)\}$/;
+  const lookup = (path: string) => path.split('.').reduce<unknown>((v, part) => (v === null || typeof v !== 'object' ? undefined : (v as Record<string, unknown>)[part]), context);
+  const resolveString = (text: string, path: string): unknown => {
+    const whole = WHOLE.exec(text);
+    if (whole) {
+      const v = lookup(whole[1]!);
+      if (v === undefined || v === null || typeof v === 'object') throw new PlaceholderError(whole[1]!, path);
+      return v;
+    }
+    return text.replace(TOKEN, (_, p: string) => {
+      const v = lookup(p);
+      if (v === undefined || v === null || typeof v === 'object') throw new PlaceholderError(p, path);
+      return String(v);
+    });
+  };
+  const walk = (v: unknown, path: string): unknown => {
+    if (typeof v === 'string') return v.includes('{') ? resolveString(v, path) : v;
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, `${path}[${i}]`));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, `${path}.${k}`)]));
+    return v;
+  };
+  return walk(value, where);
+}
+
+const outcome = (fn: () => unknown) => {
+  try {
+    return { value: fn() };
+  } catch (error) {
+    return { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
+};
+
+describe('placeholders', () => {
+  const context = { object: { id: '0_abc', name: 'Entry', status: 2, nested: { x: 'y' } }, event: { eventNotificationJobId: '99' }, window: { from: 1, to: 2, fromDay: '2026-01-01' }, partnerId: 4242 };
+  const text = fc.oneof(
+    fc.constantFrom('{object.id}', '{object.status}', 'entry {object.id} in {window.fromDay}', '{object.missing}', 'a {object.nested} b', '{partnerId}', '{event.eventNotificationJobId}', 'no braces', '{not a placeholder', '{object.id}{window.to}'),
+    fc.string({ maxLength: 8 }),
+  );
+  const key = fc.oneof(fc.constantFrom('kind', 'filter', 'order', '__proto__', '0', 'a-b'), fc.string({ maxLength: 5 }));
+  const spec = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(key, tie('value'), { maxKeys: 5 })),
+  })).value;
+
+  it('resolve any spec exactly as the path-carrying walk did: same copy, or the same error naming the same place', () => {
+    fc.assert(
+      fc.property(fc.dictionary(key, spec, { maxKeys: 6 }), (value) => {
+        const expected = outcome(() => referenceResolve(value, context, 'rule.job'));
+        const actual = outcome(() => resolvePlaceholders(value, context, 'rule.job'));
+        expect(actual).toStrictEqual(expected);
+        if ('value' in actual && typeof value === 'object' && value !== null && Object.keys(value).length > 0) expect(actual.value).not.toBe(value);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('name the field of a missing placeholder in the error', () => {
+    expect(() => resolvePlaceholders({ source: { filter: [{ a: 'x' }, { entryIdIn: '{object.categoryId}' }] } }, context, 'rule.job')).toThrow(
+      'Placeholder {object.categoryId} in rule.job.source.filter[1].entryIdIn has no value for this event.',
+    );
+  });
+});
+
+describe('job ids', () => {
+  it('are the first 32 hex digits of sha256(rule, job, subject, window label), as before', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string(), fc.string(), (rule, job, subject, label) => {
+        expect(deterministicJobId(rule, job, subject, label)).toBe(createHash('sha256').update(`${rule}\u0000${job}\u0000${subject}\u0000${label}`).digest('hex').slice(0, 32));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
