@@ -28,7 +28,7 @@ import { ValidationError } from '../errors/base-error.js';
 import { formatIssues } from '../validation/format-issues.js';
 import { headerValue, verifySignature, type Headers, type HashAlgorithm } from './signature.js';
 import { parseNotificationBody, type BodyFormat } from './notification-body.js';
-import { KalturaHttpNotificationSchema, type KalturaHttpNotification } from './notification-schema.js';
+import { parseKalturaHttpNotification, type KalturaHttpNotification } from './notification-schema.js';
 import { jobsForNotification, type MatchResult } from './rule-matching.js';
 
 /** 256 KiB. A Kaltura entry notification is a few KB; anything near this is not one. */
@@ -206,7 +206,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
       count('rejected-body');
       return respond(400, 'rejected-body', { error: 'bad-request', message: `Not a Kaltura notification: ${parsedBody.reason}.` });
     }
-    const parsed = KalturaHttpNotificationSchema.safeParse(parsedBody.value);
+    const parsed = parseKalturaHttpNotification(parsedBody.value);
     if (!parsed.success) {
       // Field paths and reasons only: zod's messages name the expected type, never the received value.
       const problems = formatIssues('notification', parsed.error.issues).slice(0, 5);
@@ -254,11 +254,12 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     const archiveKey = archiveKeyFor(jobId, receivedAt);
     let match: MatchResult;
     try {
+      const contentType = headerValue(request.headers, 'content-type');
       const archived: ArchivedNotification = {
         version: 1,
         eventNotificationJobId: jobId,
         receivedAt: receivedAt.toISOString(),
-        ...(headerValue(request.headers, 'content-type') ? { contentType: headerValue(request.headers, 'content-type') } : {}),
+        ...(contentType ? { contentType } : {}),
         hashAlgo: algo,
         bodyFormat: format,
         body: bodyText,
@@ -348,7 +349,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
       const doc = docParsed.data;
       const parsedBody = parseNotificationBody(Buffer.from(doc.body, 'utf8'));
       if (!parsedBody.ok) throw new ValidationError(`Archived notification ${doc.eventNotificationJobId} cannot be read: ${parsedBody.reason}.`);
-      const notificationParsed = KalturaHttpNotificationSchema.safeParse(parsedBody.value);
+      const notificationParsed = parseKalturaHttpNotification(parsedBody.value);
       if (!notificationParsed.success) {
         const details = formatIssues('archived notification body', notificationParsed.error.issues);
         throw new ValidationError(`Archived notification ${doc.eventNotificationJobId} is not a KalturaHttpNotification: ${details.join('; ')}.`, details);

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { createLogger, redact, redactString } from '../../shared/logging/logger.js';
 import { resolvePlaceholders, PlaceholderError } from '../../shared/jobs/placeholders.js';
 import { deterministicJobId } from '../../shared/jobs/create-job-message.js';
+import { KalturaHttpNotificationSchema, parseKalturaHttpNotification } from '../../shared/webhook/notification-schema.js';
 
 /** The redaction as it was: every pattern over every string. */
 function referenceRedactString(text: string): string {
@@ -157,5 +158,63 @@ describe('job ids', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+/** Key order too, recursively: toStrictEqual does not compare it. */
+function keyOrder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(keyOrder);
+  if (value && typeof value === 'object') return Object.keys(value).map((k) => [k, keyOrder((value as Record<string, unknown>)[k])]);
+  return value;
+}
+
+describe('notification parsing fast path', () => {
+  const anyValue = fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 6 }), fc.constantFrom(' 3', '3 ', '3', '-0', '0', '12345678901', 'virtualEventEventNotifications.VirtualEvent', '', ' ', 'a b', 'x'.repeat(65)), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.constant(-0), fc.constant(2 ** 60), fc.array(fc.integer(), { maxLength: 2 }));
+  const entryObject = fc.oneof(
+    fc.dictionary(fc.oneof(fc.constantFrom('id', 'name', 'status', 'partnerId', '0', '10', 'constructor', '__proto__', 'objectType'), fc.string({ maxLength: 4 })), fc.oneof(anyValue, fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 2 })), { maxKeys: 6 }),
+    anyValue,
+  );
+  const field = (valid: fc.Arbitrary<unknown>) => fc.option(fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: anyValue }), { nil: undefined, freq: 4 });
+  const notification = fc
+    .record(
+      {
+        object: field(entryObject),
+        eventObjectType: field(fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constantFrom('1', '38', 'scheduleEventNotifications.ScheduleEvent'))),
+        eventNotificationJobId: field(fc.oneof(fc.nat(), fc.constantFrom('33578094492', 'job-1.2_3'))),
+        templateId: field(fc.oneof(fc.nat(), fc.constantFrom('26970222'))),
+        templateName: field(fc.string({ maxLength: 5 })),
+        templateSystemName: field(fc.string({ maxLength: 5 })),
+        eventType: field(fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom('3', '-1'))),
+        objectType: field(fc.constant('KalturaHttpNotification')),
+        extra: field(anyValue),
+        '7': field(anyValue),
+        constructor: fc.option(anyValue, { nil: undefined, freq: 10 }),
+      },
+      { requiredKeys: [] },
+    )
+    .chain((n) => fc.constantFrom(n, JSON.parse(JSON.stringify(n) ?? 'null') as unknown, JSON.parse(JSON.stringify(n).replace('"extra"', '"__proto__"')) as unknown));
+
+  it('gives what the zod schema gives for any input: same success, same values in the same key order, same issues', () => {
+    fc.assert(
+      fc.property(notification, (input) => {
+        const expected = KalturaHttpNotificationSchema.safeParse(input);
+        const actual = parseKalturaHttpNotification(input);
+        expect(actual.success).toBe(expected.success);
+        if (actual.success && expected.success) {
+          expect(actual.data).toStrictEqual(expected.data);
+          expect(keyOrder(actual.data)).toStrictEqual(keyOrder(expected.data));
+        } else {
+          expect(actual.error?.issues).toStrictEqual(expected.error?.issues);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('takes the fast path for a typical Kaltura JSON notification (numbers, strings, a nested object)', () => {
+    const input = JSON.parse('{"object":{"id":"0_abc","name":"Entr\\u00e9e","status":2,"partnerId":4242,"tags":"a,b","flavorParamsIds":"0,1","operationAttributes":[],"objectType":"KalturaMediaEntry"},"eventObjectType":1,"eventNotificationJobId":33578094492,"templateId":26970222,"templateName":"Entry Status Equals","templateSystemName":"HTTP_ENTRY_STATUS_EQUALS","eventType":3,"objectType":"KalturaHttpNotification"}') as unknown;
+    const parsed = parseKalturaHttpNotification(input);
+    expect(parsed).toStrictEqual({ success: true, data: KalturaHttpNotificationSchema.parse(input) });
+    expect(parsed.data?.eventNotificationJobId).toBe('33578094492');
   });
 });
