@@ -11,6 +11,7 @@ import { createLogger, redact, redactString } from '../../shared/logging/logger.
 import { resolvePlaceholders, PlaceholderError } from '../../shared/jobs/placeholders.js';
 import { deterministicJobId } from '../../shared/jobs/create-job-message.js';
 import { KalturaHttpNotificationSchema, parseKalturaHttpNotification } from '../../shared/webhook/notification-schema.js';
+import { archiveDocument, jsonStringLiteral } from '../../shared/webhook/receiver.js';
 
 /** The redaction as it was: every pattern over every string. */
 function referenceRedactString(text: string): string {
@@ -216,5 +217,32 @@ describe('notification parsing fast path', () => {
     const parsed = parseKalturaHttpNotification(input);
     expect(parsed).toStrictEqual({ success: true, data: KalturaHttpNotificationSchema.parse(input) });
     expect(parsed.data?.eventNotificationJobId).toBe('33578094492');
+  });
+});
+
+describe('archive document', () => {
+  const text = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.string({ unit: fc.constantFrom('"', '\\', '/', 'a', '\u0000', '\n', '\u001f', '\u007f', '\u2028', '\ud800', '\udc00', '\ufeff', 'é'), maxLength: 40 }),
+    fc.array(fc.constantFrom('{"a":"b\\/c"}', '\\u00e9', '"', '\\', 'x'.repeat(50)), { maxLength: 20 }).map((p) => p.join('')),
+  );
+
+  it('writes any string as JSON.stringify does', () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(jsonStringLiteral(t)).toBe(JSON.stringify(t));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('is byte for byte JSON.stringify of the archived notification', () => {
+    fc.assert(
+      fc.property(text, fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), fc.string({ maxLength: 12 }), (body, contentType, jobId) => {
+        const archived = { version: 1 as const, eventNotificationJobId: jobId, receivedAt: '2026-11-27T08:00:00.000Z', ...(contentType ? { contentType } : {}), hashAlgo: 'sha256', bodyFormat: 'json', body };
+        expect(archiveDocument(archived)).toBe(JSON.stringify(archived));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
