@@ -64,6 +64,26 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
   /** One CloudWatch metric (EMF), namespace `KalturaReporting`. */
   metric(name: string, value: number, dimensions?: Record<string, string>, unit?: 'Count' | 'Milliseconds' | 'Bytes'): void;
+  /**
+   * Several metrics in one EMF line (one metric directive each, so each keeps its own dimensions):
+   * the same metrics as one `metric` call each, one line instead of several. Optional: callers fall
+   * back to `metric` per entry (`emitMetrics`).
+   */
+  metrics?(entries: ReadonlyArray<MetricEntry>): void;
+}
+
+export interface MetricEntry {
+  readonly name: string;
+  readonly value: number;
+  readonly dimensions?: Record<string, string>;
+  readonly unit?: 'Count' | 'Milliseconds' | 'Bytes';
+}
+
+/** `logger.metrics(entries)` when the logger has it, else one `metric` call per entry. */
+export function emitMetrics(logger: Logger, entries: ReadonlyArray<MetricEntry>): void {
+  if (entries.length === 0) return;
+  if (logger.metrics) logger.metrics(entries);
+  else for (const e of entries) logger.metric(e.name, e.value, e.dimensions, e.unit);
 }
 
 export interface LoggerOptions {
@@ -108,6 +128,42 @@ function writeMetric(state: LoggerState, name: string, value: number, dimensions
   );
 }
 
+/**
+ * One EMF document with a directive per entry. Entries whose names or dimension values clash (a
+ * dimension with two values, a metric named like a dimension or twice) cannot share a document:
+ * then one line each, as `metric` writes them.
+ */
+function writeMetrics(state: LoggerState, entries: ReadonlyArray<MetricEntry>): void {
+  if (entries.length === 1) return writeMetric(state, entries[0]!.name, entries[0]!.value, entries[0]!.dimensions, entries[0]!.unit);
+  const dimensions: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  let clash = false;
+  for (const e of entries) {
+    for (const [k, v] of Object.entries(e.dimensions ?? {})) {
+      if ((k in dimensions && dimensions[k] !== v) || k === 'service' || k === '_aws') clash = true;
+      dimensions[k] = v;
+    }
+    if (e.name in values || e.name === 'service' || e.name === '_aws') clash = true;
+    values[e.name] = e.value;
+  }
+  for (const name of Object.keys(values)) if (name in dimensions) clash = true;
+  if (clash) {
+    for (const e of entries) writeMetric(state, e.name, e.value, e.dimensions, e.unit);
+    return;
+  }
+  state.write(
+    JSON.stringify({
+      _aws: {
+        Timestamp: Date.now(),
+        CloudWatchMetrics: entries.map((e) => ({ Namespace: 'KalturaReporting', Dimensions: [['service', ...Object.keys(e.dimensions ?? {})]], Metrics: [{ Name: e.name, Unit: e.unit ?? 'Count' }] })),
+      },
+      service: state.service,
+      ...dimensions,
+      ...values,
+    }),
+  );
+}
+
 // Each method is made by a helper that returns a plain closure: cheap to make (the receiver makes a
 // child logger per notification) and callable unbound, as callers do (`{ info: logger.info }`).
 const lineAt = (state: LoggerState, level: LogLevel) => {
@@ -115,6 +171,9 @@ const lineAt = (state: LoggerState, level: LogLevel) => {
 };
 const childMaker = (state: LoggerState) => {
   return (fields: Record<string, unknown>) => makeLogger(state.service, state.min, state.write, { ...state.fields, ...fields });
+};
+const metricsWriter = (state: LoggerState) => {
+  return (entries: ReadonlyArray<MetricEntry>) => writeMetrics(state, entries);
 };
 const metricWriter = (state: LoggerState) => {
   return (name: string, value: number, dimensions?: Record<string, string>, unit?: MetricUnit) => writeMetric(state, name, value, dimensions, unit);
@@ -130,6 +189,7 @@ function makeLogger(service: string, min: number, write: (line: string) => void,
     error: lineAt(state, 'error'),
     child: childMaker(state),
     metric: metricWriter(state),
+    metrics: metricsWriter(state),
   };
 }
 

@@ -22,7 +22,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { DeadLetterSink } from '../ports/dead-letter-sink.js';
 import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
-import type { Logger } from '../logging/logger.js';
+import { emitMetrics, type Logger, type MetricEntry } from '../logging/logger.js';
 import { z } from '../validation/zod.js';
 import { ValidationError } from '../errors/base-error.js';
 import { formatIssues } from '../validation/format-issues.js';
@@ -211,12 +211,15 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     for (const [kind, list] of groupByKind(messages)) await deps.queue.send(kind, list);
   }
 
-  function reportMatch(match: MatchResult, logger: Logger): void {
+  /** Logs the jobs that could not be built; returns the match's metrics, written once the jobs are queued (with the outcome's, in one line). */
+  function reportMatch(match: MatchResult, logger: Logger): MetricEntry[] {
     for (const u of match.unresolved) {
       logger.error('A job of a matching rule could not be created; the other jobs still go. Fix the rule.', { rule: u.rule, job: u.job, reason: u.reason, errorName: u.errorName });
     }
-    if (match.unresolved.length > 0) logger.metric('JobsUnresolved', match.unresolved.length);
-    if (match.messages.length > 0) logger.metric('JobsQueued', match.messages.length);
+    const metrics: MetricEntry[] = [];
+    if (match.unresolved.length > 0) metrics.push({ name: 'JobsUnresolved', value: match.unresolved.length });
+    if (match.messages.length > 0) metrics.push({ name: 'JobsQueued', value: match.messages.length });
+    return metrics;
   }
 
   /** A dead letter per job that could not be built; replaying it means replaying the notification. */
@@ -289,6 +292,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     const receivedAt = now();
     const archiveKey = archiveKeyFor(jobId, receivedAt);
     let match: MatchResult;
+    let matchMetrics: MetricEntry[];
     try {
       const contentType = headerValue(request.headers, 'content-type');
       const archived: ArchivedNotification = {
@@ -305,7 +309,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         metadata: { 'event-notification-job-id': jobId },
       });
       match = jobsForNotification(notification, { config: deps.config, partnerId: deps.partnerId, receivedAt, archiveKey });
-      reportMatch(match, logger);
+      matchMetrics = reportMatch(match, logger);
       await queueJobs(match.messages);
       await deadLetterUnresolved(match, jobId, archiveKey);
     } catch (error) {
@@ -333,7 +337,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
       bodyFormat: format,
       durationMs: Date.now() - started,
     });
-    count(outcome, logger);
+    emitMetrics(logger, [...matchMetrics, { name: 'Notifications', value: 1, dimensions: { outcome } }]);
     return respond(200, outcome, { status: outcome, eventNotificationJobId: jobId, jobs: match.messages.length });
   }
 
@@ -399,8 +403,9 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         receivedAt: Number.isNaN(receivedAt.getTime()) ? now() : receivedAt,
         archiveKey: archiveKeyFor(notification.eventNotificationJobId, Number.isNaN(receivedAt.getTime()) ? now() : receivedAt),
       });
-      reportMatch(match, logger);
+      const matchMetrics = reportMatch(match, logger);
       await queueJobs(match.messages);
+      emitMetrics(logger, matchMetrics);
       logger.info('Archived notification replayed', { rules: match.matchedRules, jobs: match.messages.length });
       return match;
     },

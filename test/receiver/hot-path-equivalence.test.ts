@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { createLogger, redact, redactString } from '../../shared/logging/logger.js';
+import { createLogger, emitMetrics, redact, redactString } from '../../shared/logging/logger.js';
 import { resolvePlaceholders, PlaceholderError } from '../../shared/jobs/placeholders.js';
 import { deterministicJobId } from '../../shared/jobs/create-job-message.js';
 import { KalturaHttpNotificationSchema, parseKalturaHttpNotification } from '../../shared/webhook/notification-schema.js';
@@ -244,5 +244,36 @@ describe('archive document', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+/** What CloudWatch extracts from EMF lines: one datum per (directive metric), with that directive's dimensions. */
+function extractMetrics(lines: ReadonlyArray<string>): Array<{ name: string; value: unknown; unit: string; dimensions: Record<string, unknown> }> {
+  const out: Array<{ name: string; value: unknown; unit: string; dimensions: Record<string, unknown> }> = [];
+  for (const line of lines) {
+    const doc = JSON.parse(line) as { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> } } & Record<string, unknown>;
+    for (const d of doc._aws.CloudWatchMetrics) for (const m of d.Metrics) out.push({ name: m.Name, value: doc[m.Name], unit: m.Unit, dimensions: Object.fromEntries(d.Dimensions[0]!.map((k) => [k, doc[k]])) });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+describe('several metrics in one line', () => {
+  it('give CloudWatch the same metrics as one line each, in one line when names and dimensions allow', () => {
+    const cases = [
+      [{ name: 'JobsQueued', value: 2 }, { name: 'Notifications', value: 1, dimensions: { outcome: 'accepted' } }],
+      [{ name: 'JobsUnresolved', value: 1 }, { name: 'JobsQueued', value: 3 }, { name: 'Notifications', value: 1, dimensions: { outcome: 'unmatched' } }],
+      [{ name: 'A', value: 1, dimensions: { kind: 'x' } }, { name: 'B', value: 2, dimensions: { kind: 'y' } }], // clash: kind x / y
+      [{ name: 'A', value: 1, dimensions: { B: 'x' } }, { name: 'B', value: 2 }], // clash: a metric named like a dimension
+      [{ name: 'Ms', value: 5, unit: 'Milliseconds' as const }],
+    ];
+    for (const entries of cases) {
+      const one: string[] = [];
+      const each: string[] = [];
+      emitMetrics(createLogger({ service: 'svc', write: (l) => one.push(l) }), entries);
+      for (const e of entries) createLogger({ service: 'svc', write: (l) => each.push(l) }).metric(e.name, e.value, e.dimensions, e.unit);
+      expect(extractMetrics(one)).toStrictEqual(extractMetrics(each));
+      const clash = entries.length === 2 && (entries[1]!.name === 'B');
+      expect(one).toHaveLength(clash ? entries.length : 1);
+    }
   });
 });
