@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { createLogger, emitMetrics, redact, redactString } from '../../shared/logging/logger.js';
+import { createLogger, emitMetrics, redact, redactString, type MetricEntry } from '../../shared/logging/logger.js';
 import { resolvePlaceholders, PlaceholderError } from '../../shared/jobs/placeholders.js';
 import { deterministicJobId } from '../../shared/jobs/create-job-message.js';
 import { KalturaHttpNotificationSchema, parseKalturaHttpNotification } from '../../shared/webhook/notification-schema.js';
@@ -259,12 +259,12 @@ function extractMetrics(lines: ReadonlyArray<string>): Array<{ name: string; val
 
 describe('several metrics in one line', () => {
   it('give CloudWatch the same metrics as one line each, in one line when names and dimensions allow', () => {
-    const cases = [
+    const cases: ReadonlyArray<ReadonlyArray<MetricEntry>> = [
       [{ name: 'JobsQueued', value: 2 }, { name: 'Notifications', value: 1, dimensions: { outcome: 'accepted' } }],
       [{ name: 'JobsUnresolved', value: 1 }, { name: 'JobsQueued', value: 3 }, { name: 'Notifications', value: 1, dimensions: { outcome: 'unmatched' } }],
       [{ name: 'A', value: 1, dimensions: { kind: 'x' } }, { name: 'B', value: 2, dimensions: { kind: 'y' } }], // clash: kind x / y
       [{ name: 'A', value: 1, dimensions: { B: 'x' } }, { name: 'B', value: 2 }], // clash: a metric named like a dimension
-      [{ name: 'Ms', value: 5, unit: 'Milliseconds' as const }],
+      [{ name: 'Ms', value: 5, unit: 'Milliseconds' }],
     ];
     for (const entries of cases) {
       const one: string[] = [];
