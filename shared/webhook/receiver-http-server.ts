@@ -80,7 +80,10 @@ async function handleWebhook(req: IncomingMessage, res: ServerResponse, receiver
     return;
   }
   if (!complete) return; // the client went away mid-body: nothing to answer, nothing queued
-  const response = await receiver.handle({ headers: req.headers, body: Buffer.concat(chunks, size) });
+  // One chunk (a few KB body, the usual case) is handed over as is: node:http gives each body chunk its own
+  // copy of the bytes (its own ArrayBuffer), so nothing else writes to it.
+  const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  const response = await receiver.handle({ headers: req.headers, body });
   send(res, response.status, response.headers, response.body);
 }
 

@@ -100,7 +100,10 @@ export const ARCHIVE_PREFIX = 'archive/notifications/';
 
 /** `archive/notifications/<yyyy>/<mm>/<dd>/<eventNotificationJobId>.json` (UTC date of receipt). */
 export function archiveKeyFor(eventNotificationJobId: string, receivedAt: Date): string {
-  const iso = receivedAt.toISOString();
+  return archiveKeyForIso(eventNotificationJobId, receivedAt.toISOString());
+}
+
+function archiveKeyForIso(eventNotificationJobId: string, iso: string): string {
   return `${ARCHIVE_PREFIX}${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${eventNotificationJobId}.json`;
 }
 
@@ -290,7 +293,8 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     }
 
     const receivedAt = now();
-    const archiveKey = archiveKeyFor(jobId, receivedAt);
+    const receivedIso = receivedAt.toISOString();
+    const archiveKey = archiveKeyForIso(jobId, receivedIso);
     let match: MatchResult;
     let matchMetrics: MetricEntry[];
     try {
@@ -298,7 +302,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
       const archived: ArchivedNotification = {
         version: 1,
         eventNotificationJobId: jobId,
-        receivedAt: receivedAt.toISOString(),
+        receivedAt: receivedIso,
         ...(contentType ? { contentType } : {}),
         hashAlgo: algo,
         bodyFormat: format,
