@@ -5,6 +5,7 @@ import { createProgressReporter } from '../progress.js';
 import type { Command } from './types.js';
 import type { ExportJob, ExportSource, MicroserviceJob, ReportFilter, ReportingConfig, Scope, WindowSpec } from '../../shared/config/schema.js';
 import type { JobMessage } from '../../shared/jobs/job-message.js';
+import { isValidTimeZone } from '../../shared/jobs/window.js';
 
 /** Loaded when the command runs, so `--help` and usage errors answer at once. */
 async function loadModules() {
@@ -100,15 +101,6 @@ function parseFilters(values: ReadonlyArray<string> | undefined): ReportFilter {
     filter[key] = item.slice(eq + 1);
   }
   return filter;
-}
-
-function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function configuredExport(m: Modules, config: ReportingConfig, name: string, values: { job?: string; subject?: string }, at: Date, partnerId: number): JobMessage {

@@ -7,6 +7,7 @@ import { ConfigError } from './config-error.js';
 import { ReportingConfigSchema, type ReportingConfig } from './schema.js';
 import { formatIssues, formatPath } from '../validation/format-issues.js';
 import { parseCron } from '../schedules/cron.js';
+import { isValidTimeZone } from '../jobs/window.js';
 
 /** Parse configuration text (YAML is a superset of JSON; JSON files skip the YAML parser). */
 export async function parseConfigText(text: string, file: string): Promise<ReportingConfig> {
@@ -41,15 +42,6 @@ export function validateConfig(raw: unknown, file: string): ReportingConfig {
   const problems = crossCheck(config).map(([path, reason]) => `${file}: ${formatPath(path)}: ${reason}`);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return config;
-}
-
-function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 type Problem = [path: Array<string | number>, reason: string];

@@ -17,6 +17,16 @@ interface WallClock {
   minute: number;
 }
 
+/** Whether `tz` is an IANA timezone this runtime knows (the check every configuration and CLI input gets). */
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
