@@ -4,6 +4,7 @@ import { parseCommandArgs } from '../args.js';
 import { dataDirOf, loadConfiguration, readLocalStackInfo } from '../runtime.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, WorkFailedError } from '../errors.js';
 import type { Command } from './types.js';
+import type { Io } from '../runtime.js';
 import type { JobKind } from '../../shared/jobs/job-message.js';
 
 /** Kept here (not imported) so --help loads nothing heavy; the same list as JOB_KINDS. */
@@ -16,7 +17,34 @@ const options = {
   all: { type: 'boolean' },
   notification: { type: 'string', multiple: true },
   json: { type: 'boolean' },
+  aws: { type: 'boolean' },
+  'dlq-url': { type: 'string' },
+  'queue-url': { type: 'string' },
 } as const;
+
+/** Kept here (not imported from shared/runtime/lambda-env.ts, which loads zod) so --help stays light; the same names as DLQ_URL_ENV / QUEUE_URL_ENV. */
+const DLQ_ENV: Record<JobKind, string> = { check: 'CHECK_DLQ_URL', export: 'EXPORT_DLQ_URL', microservice: 'MICROSERVICE_DLQ_URL', 'live-health': 'LIVE_HEALTH_DLQ_URL' };
+const QUEUE_ENV: Record<JobKind, string> = { check: 'CHECK_QUEUE_URL', export: 'EXPORT_QUEUE_URL', microservice: 'MICROSERVICE_QUEUE_URL', 'live-health': 'LIVE_HEALTH_QUEUE_URL' };
+
+/**
+ * `https://sqs.<region>.amazonaws.com/<account>/<name>` (also `<region>.queue.amazonaws.com`, `.com.cn`)
+ * -> `{arn: arn:<partition>:sqs:<region>:<account>:<name>, region}`. A URL of another host (LocalStack,
+ * a VPC endpoint) keeps the path's account and name and takes the region from `fallbackRegion`.
+ */
+export function queueArnFromUrl(queueUrl: string, fallbackRegion: string): { arn: string; region: string } | undefined {
+  let url: URL;
+  try {
+    url = new URL(queueUrl);
+  } catch {
+    return undefined;
+  }
+  const path = /^\/(\d{12})\/([A-Za-z0-9_-]{1,80}(?:\.fifo)?)\/?$/.exec(url.pathname);
+  if (!path || !/^https?:$/.test(url.protocol)) return undefined;
+  const host = url.hostname.toLowerCase();
+  const region = /^sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host)?.[1] ?? /^([a-z0-9-]+)\.queue\.amazonaws\.com(?:\.cn)?$/.exec(host)?.[1] ?? fallbackRegion;
+  const partition = host.endsWith('.cn') || region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+  return { arn: `arn:${partition}:sqs:${region}:${path[1]}:${path[2]}`, region };
+}
 
 const HELP = `Usage:
   kreports replay --list [--kind KIND] [--json]          list dead letters (id, kind, reason)
@@ -24,6 +52,10 @@ const HELP = `Usage:
   kreports replay --kind KIND --all                      re-queue every dead letter of a kind
   kreports replay --notification EVENT_NOTIFICATION_JOB_ID
                                                          re-run an archived notification through the rules
+  kreports replay --aws --kind KIND [--dlq-url URL] [--queue-url URL] [--json]
+                                                         AWS: move the kind's dead-letter queue back to its job queue
+  kreports replay --aws --list --kind KIND [--dlq-url URL] [--json]
+                                                         AWS: how many messages wait in the kind's dead-letter queue
 
 Dead letters are jobs that failed permanently (DATA_DIR/dead-letters/<kind>/<id>.json, with their reason).
 Re-queued jobs go to the local queues (DATA_DIR/queues): a running "kreports start" picks them up at once,
@@ -31,13 +63,22 @@ otherwise they run at its next start. A replayed dead letter is removed once it 
 Archived notifications are the raw bodies the receiver kept (DATA_DIR/bucket/archive/notifications/);
 replaying one skips the duplicate check on purpose and queues its jobs with the current configuration.
 
+With --aws the deployed stack's queues are used instead (SQS StartMessageMoveTask, asynchronous: SQS
+moves the messages over the next seconds to minutes). The dead-letter queue URL comes from --dlq-url or
+the environment variable <KIND>_DLQ_URL (e.g. EXPORT_DLQ_URL; stack output <Kind>DeadLetterQueueUrl).
+The destination is --queue-url or <KIND>_QUEUE_URL (the kind's job queue, as in the workers' environment);
+without one, SQS returns messages to the queue they were dead-lettered from, which works only for messages
+SQS moved there itself (maxReceiveCount), not for those a worker sent there with their reason.
+Credentials and region come from the usual AWS_* environment variables (AWS_ENDPOINT_URL_SQS overrides
+the endpoint).
+
 KIND is one of: ${JOB_KINDS.join(', ')}.
 
 Options:
   --json      machine-readable output on stdout
   -h, --help  show this help
 
-Exit codes: 0 done, 1 nothing found to replay or queueing failed, 2 usage error.`;
+Exit codes: 0 done, 1 nothing found to replay, queueing failed or AWS refused, 2 usage error.`;
 
 async function findArchived(bucketRoot: string, eventId: string): Promise<string | undefined> {
   const base = join(bucketRoot, 'archive', 'notifications');
@@ -67,8 +108,10 @@ export const replayCommand: Command = {
     if (help) return io.out(this.help), EXIT_OK;
     const kind = values.kind as JobKind | undefined;
     if (kind !== undefined && !JOB_KINDS.includes(kind)) throw new UsageError(`--kind must be one of ${JOB_KINDS.join(', ')} (got '${values.kind}')`);
+    if (values.aws) return replayOnAws(values, kind, io);
     const modes = [values.list, values.id !== undefined || values.all, values.notification !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new UsageError('choose one: --list, --kind KIND --id ID (or --all), or --notification ID. Run: kreports replay --help');
+    if (values['dlq-url'] !== undefined || values['queue-url'] !== undefined) throw new UsageError('--dlq-url and --queue-url need --aws. Run: kreports replay --help');
 
     const dataDir = dataDirOf(io.env, io.cwd);
     const { LocalDeadLetterSink } = await import('../../local/local-dead-letter-sink.js');
@@ -152,3 +195,63 @@ export const replayCommand: Command = {
     return EXIT_OK;
   },
 };
+
+type ReplayValues = ReturnType<typeof parseCommandArgs<typeof options>>['values'];
+
+/** `--aws`: StartMessageMoveTask (or GetQueueAttributes with --list) on the kind's dead-letter queue. */
+async function replayOnAws(values: ReplayValues, kind: JobKind | undefined, io: Io): Promise<number> {
+  if (values.id !== undefined || values.notification !== undefined) {
+    throw new UsageError('--aws moves a whole dead-letter queue: use --aws --kind KIND (no --id or --notification). Run: kreports replay --help');
+  }
+  if (!kind) throw new UsageError(`--aws needs --kind (one of ${JOB_KINDS.join(', ')}). Run: kreports replay --help`);
+  const dlqUrl = values['dlq-url'] ?? io.env[DLQ_ENV[kind]];
+  if (!dlqUrl) throw new UsageError(`no dead-letter queue URL for ${kind}: pass --dlq-url or set ${DLQ_ENV[kind]} (stack output ${pascal(kind)}DeadLetterQueueUrl)`);
+  const { credentialsFromEnv, endpointFor, regionFromEnv } = await import('../../shared/aws/aws-http.js');
+  const envRegion = regionFromEnv(io.env);
+  const dlq = queueArnFromUrl(dlqUrl, envRegion);
+  if (!dlq) throw new UsageError(`not an SQS queue URL: '${dlqUrl}' (expected https://sqs.<region>.amazonaws.com/<account>/<name>)`);
+  try {
+    credentialsFromEnv(io.env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { createSqsClient } = await import('../../shared/queues/sqs-job-queue.js');
+  const sqs = createSqsClient({
+    region: dlq.region,
+    endpoint: endpointFor('sqs', dlq.region, io.env),
+    credentials: () => credentialsFromEnv(io.env),
+    timeoutMs: 10_000,
+  });
+
+  if (values.list) {
+    const out = await sqs.call<{ Attributes?: Record<string, string> }>('GetQueueAttributes', {
+      QueueUrl: dlqUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    });
+    const waiting = Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+    const inFlight = Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    if (values.json) io.out(JSON.stringify({ kind, dlqUrl, approximateNumberOfMessages: waiting, approximateNumberOfMessagesNotVisible: inFlight }));
+    else io.out(`${kind} dead-letter queue ${dlq.arn}: about ${waiting} message(s) waiting${inFlight > 0 ? `, ${inFlight} being read` : ''}`);
+    return EXIT_OK;
+  }
+
+  const queueUrl = values['queue-url'] ?? io.env[QUEUE_ENV[kind]];
+  let destination: string | undefined;
+  if (queueUrl) {
+    destination = queueArnFromUrl(queueUrl, envRegion)?.arn;
+    if (!destination) throw new UsageError(`not an SQS queue URL: '${queueUrl}' (expected https://sqs.<region>.amazonaws.com/<account>/<name>)`);
+  }
+  const input: Record<string, unknown> = { SourceArn: dlq.arn, ...(destination ? { DestinationArn: destination } : {}) };
+  const out = await sqs.call<{ TaskHandle?: string }>('StartMessageMoveTask', input);
+  const to = destination ?? 'the queue(s) they were dead-lettered from';
+  if (values.json) io.out(JSON.stringify({ kind, sourceArn: dlq.arn, destinationArn: destination ?? null, taskHandle: out.TaskHandle ?? null }));
+  else {
+    io.out(`moving the ${kind} dead letters from ${dlq.arn} to ${to} (task ${out.TaskHandle ?? 'started'})`);
+    io.out(`progress: aws sqs list-message-move-tasks --source-arn ${dlq.arn}`);
+  }
+  return EXIT_OK;
+}
+
+function pascal(kind: string): string {
+  return kind.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
+}
