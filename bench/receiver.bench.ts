@@ -68,11 +68,15 @@ function memoryAdapters(): Pick<ReceiverDeps, 'queue' | 'archive' | 'idempotency
     },
     getBytes: async (key) => (objects.has(key) ? Buffer.from(objects.get(key)!) : undefined),
   };
+  // A stand-in for DynamoDB, which lives in another process: like the archive above, it keeps only
+  // recent keys (the load client never repeats an id), so a 200,000-entry Map growing in this heap
+  // (rehashes, old-generation GC) is not charged to the receiver.
   const records = new Map<string, { status: 'in-progress' | 'completed'; until: number }>();
   const idempotency: IdempotencyStore = {
     claim: async (key, { lockSeconds }) => {
       const r = records.get(key);
       if (r && r.until > Date.now()) return { status: r.status };
+      if (records.size >= 10_000) records.clear();
       records.set(key, { status: 'in-progress', until: Date.now() + lockSeconds * 1000 });
       return { status: 'claimed' };
     },
