@@ -135,10 +135,10 @@ export function changePercent(previous: number, current: number): number {
   return ((current - previous) / Math.abs(previous)) * 100;
 }
 
-export async function runCheck(api: KalturaApi, message: CheckMessage, now: Date): Promise<CheckResult> {
+/** What every result of this check says about itself, whatever the verdict. */
+function resultBase(message: CheckMessage, now: Date) {
   const spec = message.spec;
-  const onNoData = spec.onNoData ?? 'zero';
-  const base = {
+  return {
     jobId: message.jobId,
     rule: message.rule,
     job: spec.name,
@@ -150,6 +150,12 @@ export async function runCheck(api: KalturaApi, message: CheckMessage, now: Date
     threshold: describeCondition(spec.condition),
     evaluatedAt: now.toISOString(),
   } as const;
+}
+
+export async function runCheck(api: KalturaApi, message: CheckMessage, now: Date): Promise<CheckResult> {
+  const spec = message.spec;
+  const onNoData = spec.onNoData ?? 'zero';
+  const base = resultBase(message, now);
 
   const current = await readMetric(api, message, message.window);
   const hadData = current.value !== undefined;
@@ -211,21 +217,5 @@ export async function recordCheckResult(store: StateStore, result: CheckResult):
 
 /** The result recorded when the check could not run at all (permanent Kaltura or configuration error). */
 export function errorCheckResult(message: CheckMessage, now: Date, reason: string): CheckResult {
-  const spec = message.spec;
-  return {
-    jobId: message.jobId,
-    rule: message.rule,
-    job: spec.name,
-    subject: message.subject,
-    window: message.window,
-    reportType: spec.reportType,
-    metric: spec.metric,
-    from: spec.from ?? 'total',
-    value: undefined,
-    threshold: describeCondition(spec.condition),
-    verdict: 'error',
-    hadData: false,
-    evaluatedAt: now.toISOString(),
-    error: reason,
-  };
+  return { ...resultBase(message, now), value: undefined, verdict: 'error', hadData: false, error: reason };
 }
