@@ -134,16 +134,7 @@ export class Transport {
     }, timeoutMs);
     const started = Date.now();
     try {
-      const { request, dispatcher } = await this.http();
-      const res = await request(req.url, {
-        method: req.method ?? 'POST',
-        ...(req.headers ? { headers: req.headers } : {}),
-        ...(req.body !== undefined ? { body: req.body } : {}),
-        dispatcher,
-        signal: controller.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
+      const res = await this.request(req, 'POST', timeoutMs, controller.signal);
       if (res.statusCode !== 200) {
         await res.body.dump().catch(() => undefined);
         throw statusError(req.call, res.statusCode);
@@ -171,16 +162,7 @@ export class Transport {
       controller.abort();
     }, timeoutMs);
     try {
-      const { request, dispatcher } = await this.http();
-      const res = await request(req.url, {
-        method: req.method ?? 'GET',
-        ...(req.headers ? { headers: req.headers } : {}),
-        ...(req.body !== undefined ? { body: req.body } : {}),
-        dispatcher,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: controller.signal,
-      });
+      const res = await this.request(req, 'GET', timeoutMs, controller.signal);
       clearTimeout(timer);
       if (!acceptStatus(res.statusCode)) {
         await res.body.dump().catch(() => undefined);
@@ -193,6 +175,20 @@ export class Transport {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The one undici call both `text` and `stream` make: same headers, body, dispatcher and timeouts. */
+  private async request(req: HttpRequest, defaultMethod: 'GET' | 'POST', timeoutMs: number, signal: AbortSignal) {
+    const { request, dispatcher } = await this.http();
+    return request(req.url, {
+      method: req.method ?? defaultMethod,
+      ...(req.headers ? { headers: req.headers } : {}),
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      dispatcher,
+      signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
   }
 
   async close(): Promise<void> {
