@@ -30,6 +30,7 @@ import { headerValue, verifySignature, type Headers, type HashAlgorithm } from '
 import { parseNotificationBody, type BodyFormat } from './notification-body.js';
 import { parseKalturaHttpNotification, type KalturaHttpNotification } from './notification-schema.js';
 import { jobsForNotification, type MatchResult } from './rule-matching.js';
+import { archiveDocument, archiveKeyFor, archiveKeyForIso, ArchivedNotificationSchema } from './notification-archive.js';
 
 /** 256 KiB. A Kaltura entry notification is a few KB; anything near this is not one. */
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -92,72 +93,8 @@ export interface Receiver {
   replay(archived: Uint8Array | string): Promise<MatchResult>;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Archive
-// ---------------------------------------------------------------------------------------------
-
-export const ARCHIVE_PREFIX = 'archive/notifications/';
-
-/** `archive/notifications/<yyyy>/<mm>/<dd>/<eventNotificationJobId>.json` (UTC date of receipt). */
-export function archiveKeyFor(eventNotificationJobId: string, receivedAt: Date): string {
-  return archiveKeyForIso(eventNotificationJobId, receivedAt.toISOString());
-}
-
-function archiveKeyForIso(eventNotificationJobId: string, iso: string): string {
-  return `${ARCHIVE_PREFIX}${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${eventNotificationJobId}.json`;
-}
-
-/**
- * What the archive holds: the exact body (so it can be parsed again by a newer receiver) and what
- * is needed to interpret it. The signature is not kept: it was verified on arrival, and a stored
- * signature plus its body would be material for guessing the secret.
- */
-export const ArchivedNotificationSchema = z.looseObject({
-  version: z.literal(1),
-  eventNotificationJobId: z.string(),
-  receivedAt: z.string(),
-  contentType: z.optional(z.string()),
-  hashAlgo: z.string(),
-  bodyFormat: z.string(),
-  body: z.string(),
-});
-export type ArchivedNotification = z.infer<typeof ArchivedNotificationSchema>;
-
-/** Characters JSON.stringify writes as `\\uXXXX` or a short escape, besides `"` and `\\` (a valid surrogate pair also matches: slow path). */
-const NEEDS_ESCAPE = /[\u0000-\u001f\ud800-\udfff]/;
-
-/**
- * `JSON.stringify(text)`, faster for the usual body (no control characters, no non-BMP text): then
- * only `"` and `\\` are escaped, found with indexOf. V8's JSON.stringify takes ~2.5 ns a character,
- * and the body is most of the archive document.
- */
-export function jsonStringLiteral(text: string): string {
-  if (NEEDS_ESCAPE.test(text)) return JSON.stringify(text);
-  let out = '"';
-  let from = 0;
-  let quote = text.indexOf('"');
-  let backslash = text.indexOf('\\');
-  while (quote !== -1 || backslash !== -1) {
-    let at: number;
-    if (backslash === -1 || (quote !== -1 && quote < backslash)) {
-      at = quote;
-      quote = text.indexOf('"', quote + 1);
-    } else {
-      at = backslash;
-      backslash = text.indexOf('\\', backslash + 1);
-    }
-    out += text.slice(from, at) + '\\';
-    from = at;
-  }
-  return out + text.slice(from) + '"';
-}
-
-/** `JSON.stringify(archived)`: `body` is the last key, so the rest is stringified and the body appended. */
-export function archiveDocument(archived: ArchivedNotification): string {
-  const { body, ...rest } = archived;
-  const head = JSON.stringify(rest);
-  return `${head.slice(0, -1)},"body":${jsonStringLiteral(body)}}`;
-}
+// The archive's key and document format live in notification-archive.ts; re-exported for callers of the receiver.
+export { ARCHIVE_PREFIX, archiveKeyFor, ArchivedNotificationSchema, type ArchivedNotification } from './notification-archive.js';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -299,16 +236,8 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     let matchMetrics: MetricEntry[];
     try {
       const contentType = headerValue(request.headers, 'content-type');
-      const archived: ArchivedNotification = {
-        version: 1,
-        eventNotificationJobId: jobId,
-        receivedAt: receivedIso,
-        ...(contentType ? { contentType } : {}),
-        hashAlgo: algo,
-        bodyFormat: format,
-        body: bodyText,
-      };
-      await deps.archive.putBytes(archiveKey, archiveDocument(archived), {
+      const document = archiveDocument({ eventNotificationJobId: jobId, receivedAt: receivedIso, ...(contentType !== undefined ? { contentType } : {}), hashAlgo: algo, bodyFormat: format }, request.body, bodyText);
+      await deps.archive.putBytes(archiveKey, document, {
         contentType: 'application/json',
         metadata: { 'event-notification-job-id': jobId },
       });
@@ -391,9 +320,14 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         throw new ValidationError(`Not an archived notification: ${details.join('; ')}. Pass a file from archive/notifications/.`, details);
       }
       const doc = docParsed.data;
-      const parsedBody = parseNotificationBody(Buffer.from(doc.body, 'utf8'));
-      if (!parsedBody.ok) throw new ValidationError(`Archived notification ${doc.eventNotificationJobId} cannot be read: ${parsedBody.reason}.`);
-      const notificationParsed = parseKalturaHttpNotification(parsedBody.value);
+      let value: unknown;
+      if (doc.version === 2) value = doc.notification;
+      else {
+        const parsedBody = parseNotificationBody(Buffer.from(doc.body, 'utf8'));
+        if (!parsedBody.ok) throw new ValidationError(`Archived notification ${doc.eventNotificationJobId} cannot be read: ${parsedBody.reason}.`);
+        value = parsedBody.value;
+      }
+      const notificationParsed = parseKalturaHttpNotification(value);
       if (!notificationParsed.success) {
         const details = formatIssues('archived notification body', notificationParsed.error.issues);
         throw new ValidationError(`Archived notification ${doc.eventNotificationJobId} is not a KalturaHttpNotification: ${details.join('; ')}.`, details);

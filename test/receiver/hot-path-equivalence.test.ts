@@ -11,7 +11,7 @@ import { createLogger, emitMetrics, redact, redactString, type MetricEntry } fro
 import { resolvePlaceholders, PlaceholderError } from '../../shared/jobs/placeholders.js';
 import { deterministicJobId } from '../../shared/jobs/create-job-message.js';
 import { KalturaHttpNotificationSchema, parseKalturaHttpNotification } from '../../shared/webhook/notification-schema.js';
-import { archiveDocument, jsonStringLiteral } from '../../shared/webhook/receiver.js';
+import { archiveDocument, ArchivedNotificationSchema, jsonStringLiteral } from '../../shared/webhook/notification-archive.js';
 
 /** The redaction as it was: every pattern over every string. */
 function referenceRedactString(text: string): string {
@@ -236,11 +236,38 @@ describe('archive document', () => {
     );
   });
 
-  it('is byte for byte JSON.stringify of the archived notification', () => {
+  it('writes a non-JSON body (legacy, XML, BOM, whitespace) as version 1: JSON.stringify of the envelope and the body', () => {
     fc.assert(
-      fc.property(text, fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), fc.string({ maxLength: 12 }), (body, contentType, jobId) => {
-        const archived = { version: 1 as const, eventNotificationJobId: jobId, receivedAt: '2026-11-27T08:00:00.000Z', ...(contentType ? { contentType } : {}), hashAlgo: 'sha256', bodyFormat: 'json', body };
-        expect(archiveDocument(archived)).toBe(JSON.stringify(archived));
+      fc.property(text, fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), fc.string({ maxLength: 12 }), fc.constantFrom('json', 'legacy-form', 'xml'), (body, contentType, jobId, bodyFormat) => {
+        fc.pre(bodyFormat !== 'json' || !(body.startsWith('{') && body.endsWith('}')));
+        const envelope = { eventNotificationJobId: jobId, receivedAt: '2026-11-27T08:00:00.000Z', ...(contentType ? { contentType } : {}), hashAlgo: 'sha256', bodyFormat };
+        const document = archiveDocument(envelope, Buffer.from(body, 'utf8'), body);
+        expect(document).toBe(JSON.stringify({ version: 1, ...envelope, body }));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  /** JSON objects as PHP json_encode writes them (\/ and \u escapes) or as JSON.stringify does, with odd keys and text. */
+  const notificationText = fc
+    .tuple(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }), fc.boolean())
+    .map(([value, php]) => {
+      const json = JSON.stringify(value);
+      return php ? json.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).replace(/\//g, '\\/') : json;
+    });
+
+  it('embeds a JSON object body byte for byte as version 2, and reading the document gives the same notification', () => {
+    fc.assert(
+      fc.property(notificationText, fc.string({ maxLength: 12 }), (body, jobId) => {
+        // Prepare
+        const bytes = Buffer.from(body, 'utf8');
+        const envelope = { eventNotificationJobId: jobId, receivedAt: '2026-11-27T08:00:00.000Z', contentType: 'application/json', hashAlgo: 'sha1', bodyFormat: 'json' };
+        // Act
+        const document = Buffer.from(archiveDocument(envelope, bytes, body));
+        // Assess
+        expect(document.includes(bytes)).toBe(true);
+        const doc = ArchivedNotificationSchema.parse(JSON.parse(document.toString('utf8')));
+        expect(doc).toStrictEqual({ version: 2, ...envelope, notification: JSON.parse(body) });
       }),
       { numRuns: 2000 },
     );

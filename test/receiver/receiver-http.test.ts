@@ -294,7 +294,8 @@ describe('idempotency and durability', () => {
     const [key, object] = [...stack.archive.objects.entries()][0]!;
     expect(key).toMatch(new RegExp(`^archive/notifications/\\d{4}/\\d{2}/\\d{2}/${jobId}\\.json$`));
     const doc = ArchivedNotificationSchema.parse(JSON.parse(object.body.toString('utf8')));
-    expect(Buffer.from(doc.body, 'utf8').equals(built.body)).toBe(true);
+    expect(doc).toMatchObject({ version: 2, eventNotificationJobId: String(jobId), bodyFormat: 'json', notification: JSON.parse(built.body.toString('utf8')) });
+    expect(object.body.includes(built.body)).toBe(true); // the exact received bytes
     expect(object.body.toString('utf8')).not.toContain(built.headers['X-KALTURA-SIGNATURE']!);
     expect(stack.queue.sent[0]!.message.trigger).toMatchObject({ archiveKey: key });
     const replayQueue = new RecordingJobQueue();
@@ -302,6 +303,23 @@ describe('idempotency and durability', () => {
     const replayed = await replayer.replay(object.body);
     expect(replayed.messages.map((m) => m.jobId).sort()).toEqual(stack.queue.jobIds().sort());
     expect(replayQueue.sent).toHaveLength(2);
+  });
+
+  it('archives a legacy data= body as a string (version 1), and a replay re-creates the same jobs', async () => {
+    // Prepare
+    const jobId = freshJobId();
+    const built = sim.buildNotification({ entryId: '0_archived_legacy', legacy: true, eventNotificationJobId: jobId });
+    // Act
+    await post(stack.server.webhookUrl, built);
+    // Assess
+    const object = [...stack.archive.objects.values()][0]!;
+    const doc = ArchivedNotificationSchema.parse(JSON.parse(object.body.toString('utf8')));
+    expect(doc).toMatchObject({ version: 1, bodyFormat: 'legacy-form', body: built.body.toString('utf8') });
+    const replayQueue = new RecordingJobQueue();
+    const replayer = createReceiver({ config: testConfig(), partnerId: 4242, secrets: [SECRET], queue: replayQueue, archive: stack.archive, idempotency: stack.idempotency, logger: stack.logger });
+    const replayed = await replayer.replay(object.body);
+    expect(replayed.messages.map((m) => m.jobId).sort()).toEqual(stack.queue.jobIds().sort());
+    expect(replayed.messages.map((m) => m.subject.id)).toEqual(['0_archived_legacy', '0_archived_legacy']);
   });
 });
 
