@@ -6,8 +6,8 @@
 import * as crypto from 'node:crypto';
 import type { JobSpec, Scope, WindowSpec } from '../config/schema.js';
 import { JOB_MESSAGE_VERSION, type JobMessage, type JobSubject, type JobTrigger, type JobWindow } from './job-message.js';
-import { computeWindow, localDay } from './window.js';
-import { resolvePlaceholders, type PlaceholderContext } from './placeholders.js';
+import { computeWindow, localDay, windowBucket } from './window.js';
+import { listPlaceholders, resolvePlaceholders, type PlaceholderContext } from './placeholders.js';
 
 export interface JobOrigin {
   /** Rule or schedule name. */
@@ -51,26 +51,59 @@ function windowContext(window: JobWindow) {
   return { from: window.from, to: window.to, fromDay: days[0], toDay: days[1], label: window.label };
 }
 
+/**
+ * The receiver builds a message for every job of every matching rule of every notification, from
+ * the same few configured specs: what depends only on the spec (has it placeholders?) and on the
+ * spec and the 15-minute bucket of `at` (its window) is remembered per spec object. Specs come from
+ * the loaded configuration and are never modified, so a WeakMap keyed by the spec is safe and
+ * lets a reloaded configuration's old specs be collected.
+ */
+interface SpecMemo {
+  readonly placeholders: boolean;
+  window?: { readonly windowSpec: WindowSpec; readonly timezone: string; readonly bucket: number; readonly window: JobWindow; readonly context: ReturnType<typeof windowContext> };
+}
+const specMemos = new WeakMap<JobSpec, SpecMemo>();
+
+function memoOf(spec: JobSpec): SpecMemo {
+  let memo = specMemos.get(spec);
+  if (!memo) {
+    memo = { placeholders: listPlaceholders(spec).length > 0 };
+    specMemos.set(spec, memo);
+  }
+  return memo;
+}
+
+function windowOf(memo: SpecMemo, windowSpec: WindowSpec, at: Date, timezone: string): NonNullable<SpecMemo['window']> {
+  const bucket = windowBucket(at);
+  const known = memo.window;
+  if (known && known.bucket === bucket && known.windowSpec === windowSpec && known.timezone === timezone) return known;
+  const window = computeWindow(windowSpec, at, timezone);
+  return (memo.window = { windowSpec, timezone, bucket, window, context: windowContext(window) });
+}
+
+/** The value `{object.id}` resolves to, without the placeholder machinery (the usual entry subject). */
+function plainId(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || typeof value === 'symbol' ? String(value) : undefined;
+}
+
 export function createJobMessage(spec: JobSpec, origin: JobOrigin): JobMessage {
-  const window = computeWindow(spec.window ?? origin.defaultWindow, origin.at, origin.timezone);
+  const memo = memoOf(spec);
+  const windowed = windowOf(memo, spec.window ?? origin.defaultWindow, origin.at, origin.timezone);
+  const window = windowed.window;
   const scope = spec.scope ?? origin.defaultScope;
   const object = origin.notification?.object ?? {};
-  const baseContext: PlaceholderContext = { object, event: origin.notification ?? {}, window: windowContext(window), partnerId: origin.partnerId };
+  const baseContext: PlaceholderContext = { object, event: origin.notification ?? {}, window: windowed.context, partnerId: origin.partnerId };
   const where = `${origin.rule}.${spec.name}`;
 
   let subjectId: string;
   if (spec.subject) subjectId = String(resolvePlaceholders(spec.subject, baseContext, `${where}.subject`));
   else if (origin.subjectId) subjectId = origin.subjectId;
   else if (scope === 'partner') subjectId = String(origin.partnerId);
-  else subjectId = String(resolvePlaceholders('{object.id}', baseContext, `${where}.subject`));
+  else subjectId = plainId(object.id) ?? String(resolvePlaceholders('{object.id}', baseContext, `${where}.subject`));
 
-  const subject: JobSubject = {
-    scope,
-    id: subjectId,
-    ...(typeof object.name === 'string' && subjectId === object.id ? { name: object.name } : {}),
-  };
-  const context: PlaceholderContext = { ...baseContext, subject };
-  const resolved = resolvePlaceholders(spec, context, where);
+  const subject: JobSubject = typeof object.name === 'string' && subjectId === object.id ? { scope, id: subjectId, name: object.name } : { scope, id: subjectId };
+  // A spec without placeholders is used as it is (shared, never modified) rather than deep-copied.
+  const resolved = memo.placeholders ? resolvePlaceholders(spec, { ...baseContext, subject }, where) : spec;
 
   return {
     version: JOB_MESSAGE_VERSION,
@@ -78,7 +111,7 @@ export function createJobMessage(spec: JobSpec, origin: JobOrigin): JobMessage {
     rule: origin.rule,
     trigger: origin.trigger,
     subject,
-    window,
+    window: { ...window },
     spec: resolved,
   };
 }

@@ -134,10 +134,8 @@ function isoWeekday(year: number, month: number, day: number): number {
  * The window `spec` describes, evaluated at instant `at` in `timeZone`. `[from, to)` in unix seconds.
  */
 export function computeWindow(spec: WindowSpec, at: Date, timeZone: string): JobWindow {
-  // A window depends only on the local day or hour of `at`; local days and hours start on UTC
-  // quarter-hours in every timezone, so the result is the same for a whole 15-minute bucket.
   const specKey = typeof spec === 'string' ? spec : 'lastDays' in spec ? `d${spec.lastDays}${spec.includeCurrent ? '+' : ''}` : `h${spec.lastHours}${spec.includeCurrent ? '+' : ''}`;
-  const cacheKey = `${timeZone}|${Math.floor(at.getTime() / BUCKET_MS)}|${specKey}`;
+  const cacheKey = `${timeZone}|${windowBucket(at)}|${specKey}`;
   const cached = windowCache.get(cacheKey);
   if (cached) return { ...cached };
   const window = computeWindowUncached(spec, at, timeZone);
@@ -147,6 +145,15 @@ export function computeWindow(spec: WindowSpec, at: Date, timeZone: string): Job
 }
 
 const windowCache = new Map<string, JobWindow>();
+
+/**
+ * A window depends only on the local day or hour of `at`; local days and hours start on UTC
+ * quarter-hours in every timezone, so `computeWindow` gives the same result for every `at` with
+ * the same bucket (a callers' cache key).
+ */
+export function windowBucket(at: Date): number {
+  return Math.floor(at.getTime() / BUCKET_MS);
+}
 
 function computeWindowUncached(spec: WindowSpec, at: Date, timeZone: string): JobWindow {
   const now = at.getTime();

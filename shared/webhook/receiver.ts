@@ -241,7 +241,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         contentType: 'application/json',
         metadata: { 'event-notification-job-id': jobId },
       });
-      match = jobsForNotification(notification, { config: deps.config, partnerId: deps.partnerId, receivedAt, archiveKey });
+      match = jobsForNotification(notification, { config: deps.config, partnerId: deps.partnerId, receivedAt, receivedAtIso: receivedIso, archiveKey });
       matchMetrics = reportMatch(match, logger);
       await queueJobs(match.messages);
       await deadLetterUnresolved(match, jobId, archiveKey);

@@ -84,6 +84,8 @@ export interface MatchContext {
   /** Used when the object carries no partnerId. */
   readonly partnerId: number;
   readonly receivedAt: Date;
+  /** `receivedAt.toISOString()`, when the caller has it already. */
+  readonly receivedAtIso?: string;
   readonly archiveKey?: string;
 }
 
@@ -111,12 +113,10 @@ function partnerIdOf(notification: KalturaHttpNotification, fallback: number): n
 }
 
 export function jobsForNotification(notification: KalturaHttpNotification, context: MatchContext): MatchResult {
-  const trigger: JobTrigger = {
-    type: 'notification',
-    eventNotificationJobId: notification.eventNotificationJobId,
-    ...(context.archiveKey ? { archiveKey: context.archiveKey } : {}),
-    receivedAt: context.receivedAt.toISOString(),
-  };
+  const receivedAt = context.receivedAtIso ?? context.receivedAt.toISOString();
+  const trigger: JobTrigger = context.archiveKey
+    ? { type: 'notification', eventNotificationJobId: notification.eventNotificationJobId, archiveKey: context.archiveKey, receivedAt }
+    : { type: 'notification', eventNotificationJobId: notification.eventNotificationJobId, receivedAt };
   const defaultScope: Scope = isEntryLike(notification) ? 'entry' : 'partner';
   const partnerId = partnerIdOf(notification, context.partnerId);
   const matchedRules: string[] = [];

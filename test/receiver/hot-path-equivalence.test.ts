@@ -9,7 +9,9 @@ import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { createLogger, emitMetrics, redact, redactString, type MetricEntry } from '../../shared/logging/logger.js';
 import { resolvePlaceholders, PlaceholderError } from '../../shared/jobs/placeholders.js';
-import { deterministicJobId } from '../../shared/jobs/create-job-message.js';
+import { createJobMessage, deterministicJobId, type JobOrigin } from '../../shared/jobs/create-job-message.js';
+import { computeWindow, localDay } from '../../shared/jobs/window.js';
+import type { JobSpec } from '../../shared/config/schema.js';
 import { KalturaHttpNotificationSchema, parseKalturaHttpNotification } from '../../shared/webhook/notification-schema.js';
 import { archiveDocument, ArchivedNotificationSchema, jsonStringLiteral } from '../../shared/webhook/notification-archive.js';
 
@@ -158,6 +160,64 @@ describe('job ids', () => {
         expect(deterministicJobId(rule, job, subject, label)).toBe(createHash('sha256').update(`${rule}\u0000${job}\u0000${subject}\u0000${label}`).digest('hex').slice(0, 32));
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+/** createJobMessage as it was: the window computed and the whole spec resolved for every message. */
+function referenceJobMessage(spec: JobSpec, origin: JobOrigin) {
+  const window = computeWindow(spec.window ?? origin.defaultWindow, origin.at, origin.timezone);
+  const scope = spec.scope ?? origin.defaultScope;
+  const object = origin.notification?.object ?? {};
+  const windowContext = { from: window.from, to: window.to, fromDay: localDay(window.from * 1000, window.timezone), toDay: localDay(window.to * 1000 - 1, window.timezone), label: window.label };
+  const baseContext = { object, event: origin.notification ?? {}, window: windowContext, partnerId: origin.partnerId };
+  const where = `${origin.rule}.${spec.name}`;
+  let subjectId: string;
+  if (spec.subject) subjectId = String(resolvePlaceholders(spec.subject, baseContext, `${where}.subject`));
+  else if (origin.subjectId) subjectId = origin.subjectId;
+  else if (scope === 'partner') subjectId = String(origin.partnerId);
+  else subjectId = String(resolvePlaceholders('{object.id}', baseContext, `${where}.subject`));
+  const subject = { scope, id: subjectId, ...(typeof object.name === 'string' && subjectId === object.id ? { name: object.name } : {}) };
+  return { version: 1, jobId: deterministicJobId(origin.rule, spec.name, subject.id, window.label), rule: origin.rule, trigger: origin.trigger, subject, window, spec: resolvePlaceholders(spec, { ...baseContext, subject }, where) };
+}
+
+describe('job messages', () => {
+  // A handful of spec objects reused across calls, as the receiver reuses the configuration's: the
+  // per-spec memo (placeholders, window per 15-minute bucket) must never leak from one call to the next.
+  const specs: JobSpec[] = [
+    { kind: 'export', name: 'plain', source: { type: 'table', reportType: 1, order: '-count_plays' } } as JobSpec,
+    { kind: 'export', name: 'days', scope: 'entry', window: { lastDays: 7, includeCurrent: true }, source: { type: 'table', reportType: 1, objectIds: '{object.id}' } } as JobSpec,
+    { kind: 'check', name: 'hours', scope: 'partner', window: { lastHours: 6 }, reportType: 1, metric: 'count_plays', condition: { op: '<', value: 1 }, destinations: ['d'], message: '{window.fromDay}..{window.toDay} {subject.name}' } as JobSpec,
+    { kind: 'export', name: 'subject', subject: '{object.categoryId}', scope: 'category', window: 'previous-week', source: { type: 'table', reportType: 1 } } as JobSpec,
+  ];
+  const origin = fc.record({
+    spec: fc.nat({ max: specs.length - 1 }),
+    at: fc.integer({ min: Date.UTC(2026, 2, 7), max: Date.UTC(2026, 2, 10) }).map((ms) => new Date(ms)),
+    timezone: fc.constantFrom('America/New_York', 'Europe/London', 'Australia/Sydney', 'UTC'),
+    defaultWindow: fc.constantFrom({ lastDays: 30 } as const, { lastDays: 1 } as const, 'previous-day' as const),
+    defaultScope: fc.constantFrom('entry' as const, 'partner' as const),
+    id: fc.oneof(fc.constantFrom('0_a', '0_b', ''), fc.integer(), fc.constant(undefined), fc.constant(null), fc.constant({})),
+    name: fc.option(fc.constantFrom('Entry', 'é'), { nil: undefined }),
+    categoryId: fc.option(fc.constantFrom(7, '8'), { nil: undefined }),
+  });
+
+  it('are what building everything afresh gives, for any sequence of calls: same message, or the same error', () => {
+    fc.assert(
+      fc.property(fc.array(origin, { minLength: 1, maxLength: 8 }), (calls) => {
+        for (const c of calls) {
+          const object: Record<string, unknown> = { ...(c.id !== undefined ? { id: c.id } : {}), ...(c.name ? { name: c.name } : {}), ...(c.categoryId !== undefined ? { categoryId: c.categoryId } : {}) };
+          const o: JobOrigin = { rule: 'r', trigger: { type: 'notification', eventNotificationJobId: '1', receivedAt: c.at.toISOString() }, at: c.at, timezone: c.timezone, partnerId: 4242, defaultWindow: c.defaultWindow, defaultScope: c.defaultScope, notification: { object } };
+          const attempt = <T>(f: () => T): T | Error => { try { return f(); } catch (e) { return e as Error; } };
+          const expected = attempt(() => referenceJobMessage(specs[c.spec]!, o));
+          const actual = attempt(() => createJobMessage(specs[c.spec]!, o));
+          if (expected instanceof Error) expect(actual).toStrictEqual(expected);
+          else {
+            expect(actual).toStrictEqual(expected);
+            expect(keyOrder(actual)).toStrictEqual(keyOrder(expected));
+          }
+        }
+      }),
+      { numRuns: 1500 },
     );
   });
 });
