@@ -118,14 +118,35 @@ function logLine(state: LoggerState, level: LogLevel, message: string, fields?: 
 type MetricUnit = 'Count' | 'Milliseconds' | 'Bytes';
 
 function writeMetric(state: LoggerState, name: string, value: number, dimensions: Record<string, string> = {}, unit: MetricUnit = 'Count'): void {
-  state.write(
-    JSON.stringify({
-      _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: 'KalturaReporting', Dimensions: [['service', ...Object.keys(dimensions)]], Metrics: [{ Name: name, Unit: unit }] }] },
-      service: state.service,
-      ...dimensions,
-      [name]: value,
-    }),
-  );
+  state.write(emfLine([{ name, value, dimensions, unit }], { service: state.service, ...dimensions, [name]: value }));
+}
+
+/**
+ * The `CloudWatchMetrics` JSON per shape of entries (names, units, dimension names). It is the
+ * bulk of an EMF line and the same for every line of a shape: the receiver writes one or two shapes
+ * per outcome, for every notification. Keys are length-prefixed, so two shapes never share one.
+ */
+const directivesByShape = new Map<string, string>();
+function directivesJson(entries: ReadonlyArray<MetricEntry>): string {
+  let shape = '';
+  for (const e of entries) {
+    const unit = e.unit ?? 'Count';
+    shape += `${e.name.length}:${e.name}${unit.length}:${unit}`;
+    if (e.dimensions) for (const d of Object.keys(e.dimensions)) shape += `${d.length}:${d}`;
+    shape += '|';
+  }
+  let json = directivesByShape.get(shape);
+  if (json === undefined) {
+    json = JSON.stringify(entries.map((e) => ({ Namespace: 'KalturaReporting', Dimensions: [['service', ...Object.keys(e.dimensions ?? {})]], Metrics: [{ Name: e.name, Unit: e.unit ?? 'Count' }] })));
+    if (directivesByShape.size >= 256) directivesByShape.clear();
+    directivesByShape.set(shape, json);
+  }
+  return json;
+}
+
+/** `JSON.stringify({_aws: {Timestamp, CloudWatchMetrics}, ...values})`, with the directives from the cache. */
+function emfLine(entries: ReadonlyArray<MetricEntry>, values: Record<string, unknown>): string {
+  return `{"_aws":{"Timestamp":${Date.now()},"CloudWatchMetrics":${directivesJson(entries)}},${JSON.stringify(values).slice(1)}`;
 }
 
 /**
@@ -139,9 +160,12 @@ function writeMetrics(state: LoggerState, entries: ReadonlyArray<MetricEntry>): 
   const values: Record<string, number> = {};
   let clash = false;
   for (const e of entries) {
-    for (const [k, v] of Object.entries(e.dimensions ?? {})) {
-      if ((k in dimensions && dimensions[k] !== v) || k === 'service' || k === '_aws') clash = true;
-      dimensions[k] = v;
+    if (e.dimensions) {
+      for (const k of Object.keys(e.dimensions)) {
+        const v = e.dimensions[k]!;
+        if ((k in dimensions && dimensions[k] !== v) || k === 'service' || k === '_aws') clash = true;
+        dimensions[k] = v;
+      }
     }
     if (e.name in values || e.name === 'service' || e.name === '_aws') clash = true;
     values[e.name] = e.value;
@@ -151,17 +175,7 @@ function writeMetrics(state: LoggerState, entries: ReadonlyArray<MetricEntry>): 
     for (const e of entries) writeMetric(state, e.name, e.value, e.dimensions, e.unit);
     return;
   }
-  state.write(
-    JSON.stringify({
-      _aws: {
-        Timestamp: Date.now(),
-        CloudWatchMetrics: entries.map((e) => ({ Namespace: 'KalturaReporting', Dimensions: [['service', ...Object.keys(e.dimensions ?? {})]], Metrics: [{ Name: e.name, Unit: e.unit ?? 'Count' }] })),
-      },
-      service: state.service,
-      ...dimensions,
-      ...values,
-    }),
-  );
+  state.write(emfLine(entries, { service: state.service, ...dimensions, ...values }));
 }
 
 // Each method is made by a helper that returns a plain closure: cheap to make (the receiver makes a

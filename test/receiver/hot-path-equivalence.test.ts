@@ -344,6 +344,42 @@ function extractMetrics(lines: ReadonlyArray<string>): Array<{ name: string; val
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The EMF line as it was written: JSON.stringify of the whole document. */
+function referenceEmf(service: string, entries: ReadonlyArray<MetricEntry>): string {
+  const dimensions = Object.assign({}, ...entries.map((e) => e.dimensions ?? {})) as Record<string, string>;
+  const values = Object.fromEntries(entries.map((e) => [e.name, e.value]));
+  return JSON.stringify({
+    _aws: { Timestamp: 0, CloudWatchMetrics: entries.map((e) => ({ Namespace: 'KalturaReporting', Dimensions: [['service', ...Object.keys(e.dimensions ?? {})]], Metrics: [{ Name: e.name, Unit: e.unit ?? 'Count' }] })) },
+    service,
+    ...dimensions,
+    ...values,
+  });
+}
+
+describe('metric lines', () => {
+  const word = fc.oneof(fc.constantFrom('Notifications', 'JobsQueued', 'outcome', 'kind', 'a:1', '1:a', '|', 'é', '"', ''), fc.string({ maxLength: 5 }));
+  const entry = fc.record({ name: word, value: fc.oneof(fc.integer(), fc.double({ noNaN: true })), dimensions: fc.option(fc.dictionary(word, word, { maxKeys: 2 }), { nil: undefined }), unit: fc.option(fc.constantFrom('Count' as const, 'Milliseconds' as const, 'Bytes' as const), { nil: undefined }) });
+
+  it('are JSON.stringify of the document, whatever the names, and a cached shape is never reused for another', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(entry, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 5 }), (calls) => {
+        for (const entries of calls) {
+          const lines: string[] = [];
+          emitMetrics(createLogger({ service: 'svc', write: (l) => lines.push(l) }), entries);
+          const written = lines.map((l) => l.replace(/^\{"_aws":\{"Timestamp":\d+,/, '{"_aws":{"Timestamp":0,'));
+          // One line when nothing clashes (then it must be the whole document), else one per entry.
+          const expected = written.length === 1 ? [referenceEmf('svc', entries)] : entries.map((e) => referenceEmf('svc', [e]));
+          expect(written.map((l) => JSON.parse(l) as unknown)).toStrictEqual(expected.map((l) => JSON.parse(l) as unknown));
+          // Same bytes too, except that JSON.stringify puts integer-like names ("0") before "_aws", and the cached line keeps "_aws" first.
+          const integerLike = entries.some((e) => /^(0|[1-9]\d*)$/.test(e.name) || Object.keys(e.dimensions ?? {}).some((k) => /^(0|[1-9]\d*)$/.test(k)));
+          if (!integerLike) expect(written).toStrictEqual(expected);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe('several metrics in one line', () => {
   it('give CloudWatch the same metrics as one line each, in one line when names and dimensions allow', () => {
     const cases: ReadonlyArray<ReadonlyArray<MetricEntry>> = [
