@@ -55,13 +55,27 @@ function tooLarge(res: ServerResponse, req: IncomingMessage, limit: number): voi
   res.on('finish', () => req.socket.destroySoon?.());
 }
 
+/** What a webhook request is reading; kept on the request so the listeners can be shared functions. */
+interface BodyRead {
+  readonly res: ServerResponse;
+  readonly receiver: Receiver;
+  /** Called once whatever happens, for the server's count of notifications in flight. */
+  readonly done: () => void;
+  first: Buffer | undefined;
+  more: Buffer[] | undefined;
+  size: number;
+  settled: boolean;
+}
+const kRead = Symbol('webhook body read');
+type WebhookRequest = IncomingMessage & { [kRead]: BodyRead };
+
 /**
- * Reads the body (up to the receiver's limit), then hands it to the receiver and answers. Calls
- * `done` once whatever happens, for the server's count of notifications in flight.
+ * Reads the body (up to the receiver's limit), then hands it to the receiver and answers.
  *
- * Plain listeners rather than a promise per request: this runs for every notification, and the
- * bench (bench/receiver.bench.ts) counts every allocation of it. No 'error' listener is needed:
- * node emits 'error' on a request only to listeners it has, and an aborted request still closes.
+ * The listeners are module-level functions with their state on the request, not closures per
+ * request: this runs for every notification, and the bench (bench/receiver.bench.ts) counts every
+ * allocation of it. No 'error' listener is needed: node emits 'error' on a request only to
+ * listeners it has, and an aborted request still closes.
  */
 function handleWebhook(req: IncomingMessage, res: ServerResponse, receiver: Receiver, done: () => void): void {
   const limit = receiver.maxBodyBytes;
@@ -70,46 +84,51 @@ function handleWebhook(req: IncomingMessage, res: ServerResponse, receiver: Rece
     tooLarge(res, req, limit);
     return done();
   }
-  let first: Buffer | undefined;
-  let more: Buffer[] | undefined;
-  let size = 0;
-  let settled = false;
-  const settle = () => {
-    if (settled) return false;
-    settled = true;
-    return true;
-  };
-  req.on('data', (chunk: Buffer) => {
-    if (settled) return;
-    size += chunk.length;
-    if (size > limit) {
-      settle();
-      tooLarge(res, req, limit);
-      return done();
-    }
-    if (first === undefined) first = chunk;
-    else (more ??= [first]).push(chunk);
-  });
-  req.on('end', () => {
-    if (!settle()) return;
-    // One chunk (a few KB body, the usual case) is handed over as is: node:http gives each body chunk its own
-    // copy of the bytes (its own ArrayBuffer), so nothing else writes to it.
-    const body = more ? Buffer.concat(more, size) : (first ?? Buffer.alloc(0));
-    receiver.handle({ headers: req.headers, body }).then(
-      (response) => {
-        send(res, response.status, response.headers, response.body);
-        done();
-      },
-      () => {
-        send(res, 503, JSON_TYPE, json({ error: 'unavailable' }));
-        done();
-      },
-    );
-  });
-  // The client went away mid-body: nothing to answer, nothing queued. (After 'end', close is a no-op here.)
-  req.on('close', () => {
-    if (settle()) done();
-  });
+  (req as WebhookRequest)[kRead] = { res, receiver, done, first: undefined, more: undefined, size: 0, settled: false };
+  req.on('data', onBodyData);
+  req.on('end', onBodyEnd);
+  req.on('close', onRequestClose);
+}
+
+function onBodyData(this: WebhookRequest, chunk: Buffer): void {
+  const read = this[kRead];
+  if (read.settled) return;
+  read.size += chunk.length;
+  if (read.size > read.receiver.maxBodyBytes) {
+    read.settled = true;
+    tooLarge(read.res, this, read.receiver.maxBodyBytes);
+    return read.done();
+  }
+  if (read.first === undefined) read.first = chunk;
+  else (read.more ??= [read.first]).push(chunk);
+}
+
+function onBodyEnd(this: WebhookRequest): void {
+  const read = this[kRead];
+  if (read.settled) return;
+  read.settled = true;
+  // One chunk (a few KB body, the usual case) is handed over as is: node:http gives each body chunk its own
+  // copy of the bytes (its own ArrayBuffer), so nothing else writes to it.
+  const body = read.more ? Buffer.concat(read.more, read.size) : (read.first ?? Buffer.alloc(0));
+  void answer(read, this.headers, body);
+}
+
+/** The client went away mid-body: nothing to answer, nothing queued. (After 'end', a no-op.) */
+function onRequestClose(this: WebhookRequest): void {
+  const read = this[kRead];
+  if (read.settled) return;
+  read.settled = true;
+  read.done();
+}
+
+async function answer(read: BodyRead, headers: IncomingMessage['headers'], body: Buffer): Promise<void> {
+  try {
+    const response = await read.receiver.handle({ headers, body });
+    send(read.res, response.status, response.headers, response.body);
+  } catch {
+    send(read.res, 503, JSON_TYPE, json({ error: 'unavailable' }));
+  }
+  read.done();
 }
 
 export async function startReceiverServer(options: ReceiverServerOptions): Promise<ReceiverServer> {

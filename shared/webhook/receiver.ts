@@ -131,8 +131,8 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
   if (staticSecrets && staticSecrets.filter((s) => s !== '').length === 0) {
     throw new ValidationError('The receiver needs at least one webhook secret: set KALTURA_WEBHOOK_SECRETS (local) or the webhook secrets secret (AWS).');
   }
-  const loadSecrets = async (): Promise<ReadonlyArray<string>> =>
-    (staticSecrets ?? (await (deps.secrets as () => Promise<ReadonlyArray<string>>)())).filter((s) => s !== '');
+  const usableStaticSecrets = staticSecrets?.filter((s) => s !== '');
+  const loadSecrets = async (): Promise<ReadonlyArray<string>> => (await (deps.secrets as () => Promise<ReadonlyArray<string>>)()).filter((s) => s !== '');
 
   const count = (outcome: ReceiverOutcome, logger: Logger = log) => logger.metric('Notifications', 1, { outcome });
 
@@ -147,7 +147,12 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     }
   }
 
+  /**
+   * One send per kind (SQS: a queue per kind), one after the other: when a send fails, the kinds
+   * after it have not gone, so Kaltura's retry sends as few jobs twice as possible.
+   */
   async function queueJobs(messages: ReadonlyArray<JobMessage>): Promise<void> {
+    if (messages.length === 0) return;
     for (const [kind, list] of groupByKind(messages)) await deps.queue.send(kind, list);
   }
 
@@ -244,7 +249,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
       match = jobsForNotification(notification, { config: deps.config, partnerId: deps.partnerId, receivedAt, receivedAtIso: receivedIso, archiveKey });
       matchMetrics = reportMatch(match, logger);
       await queueJobs(match.messages);
-      await deadLetterUnresolved(match, jobId, archiveKey);
+      if (match.unresolved.length > 0) await deadLetterUnresolved(match, jobId, archiveKey);
     } catch (error) {
       logger.error('Could not archive or queue the notification; answering 503 so Kaltura retries', { error });
       await deps.idempotency.release(idemKey).catch((releaseError: unknown) => logger.warn('Could not release the idempotency claim; it expires by itself', { error: releaseError, lockSeconds }));
@@ -286,7 +291,8 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         }
         let secrets: ReadonlyArray<string>;
         try {
-          secrets = await loadSecrets();
+          // Static secrets (local runtime, tests) are used as they are: no promise per request.
+          secrets = usableStaticSecrets ?? (await loadSecrets());
         } catch (error) {
           log.error('Webhook secrets unavailable; answering 503 so Kaltura retries', { error });
           count('failed');
