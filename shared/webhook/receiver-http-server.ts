@@ -47,9 +47,10 @@ function send(res: ServerResponse, status: number, headers: Readonly<Record<stri
 const json = (value: unknown) => JSON.stringify(value);
 const JSON_TYPE = { 'content-type': 'application/json' } as const;
 
-function tooLarge(res: ServerResponse, req: IncomingMessage, limit: number): void {
-  // Stop reading: answer and close, so a huge upload does not keep the socket busy.
-  send(res, 413, JSON_TYPE, json({ error: 'payload-too-large', limitBytes: limit }), true);
+/** Stops reading: answers the receiver's 413 (logged and counted there) and closes, so a huge upload does not keep the socket busy. */
+function tooLarge(res: ServerResponse, req: IncomingMessage, receiver: Receiver, bytesSoFar: number): void {
+  const response = receiver.rejectTooLarge(bytesSoFar);
+  send(res, response.status, response.headers, response.body, true);
   req.unpipe();
   req.resume();
   res.on('finish', () => req.socket.destroySoon?.());
@@ -81,7 +82,7 @@ function handleWebhook(req: IncomingMessage, res: ServerResponse, receiver: Rece
   const limit = receiver.maxBodyBytes;
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
-    tooLarge(res, req, limit);
+    tooLarge(res, req, receiver, Number(declared));
     return done();
   }
   (req as WebhookRequest)[kRead] = { res, receiver, done, first: undefined, more: undefined, size: 0, settled: false };
@@ -96,7 +97,7 @@ function onBodyData(this: WebhookRequest, chunk: Buffer): void {
   read.size += chunk.length;
   if (read.size > read.receiver.maxBodyBytes) {
     read.settled = true;
-    tooLarge(read.res, this, read.receiver.maxBodyBytes);
+    tooLarge(read.res, this, read.receiver, read.size);
     return read.done();
   }
   if (read.first === undefined) read.first = chunk;

@@ -87,6 +87,11 @@ export interface Receiver {
   readonly maxBodyBytes: number;
   handle(request: ReceiverRequest): Promise<ReceiverResponse>;
   /**
+   * The 413 for a body the caller stopped reading at the limit (a Content-Length over it, or a
+   * chunked body that grew past it): logged and counted like one `handle` refuses itself.
+   */
+  rejectTooLarge(bytesSoFar: number): ReceiverResponse;
+  /**
    * Re-queue an archived notification (`kreports replay`): no signature check (it was verified on
    * arrival and the archive is ours) and no idempotency check (replaying is a deliberate repeat).
    */
@@ -279,16 +284,19 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     return respond(200, outcome, { status: outcome, eventNotificationJobId: jobId, jobs: match.messages.length });
   }
 
+  function tooLarge(bytes: number): ReceiverResponse {
+    log.warn('Request rejected: body over the size limit', { bytes, limitBytes: maxBodyBytes });
+    count('rejected-body');
+    return respond(413, 'rejected-body', { error: 'payload-too-large', limitBytes: maxBodyBytes });
+  }
+
   return {
     maxBodyBytes,
+    rejectTooLarge: tooLarge,
     async handle(request) {
       const started = Date.now();
       try {
-        if (request.body.length > maxBodyBytes) {
-          log.warn('Request rejected: body over the size limit', { bytes: request.body.length, limitBytes: maxBodyBytes });
-          count('rejected-body');
-          return respond(413, 'rejected-body', { error: 'payload-too-large', limitBytes: maxBodyBytes });
-        }
+        if (request.body.length > maxBodyBytes) return tooLarge(request.body.length);
         let secrets: ReadonlyArray<string>;
         try {
           // Static secrets (local runtime, tests) are used as they are: no promise per request.

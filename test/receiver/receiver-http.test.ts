@@ -211,6 +211,8 @@ describe('bodies', () => {
     expect(announced.json).toEqual({ error: 'payload-too-large', limitBytes: 256 * 1024 });
     expect(chunked.status).toBe(413);
     expect(stack.queue.sent).toEqual([]);
+    // Both refusals happen before the receiver sees a body; they are still counted.
+    expect(outcomes(stack.logger.lines)).toEqual(['rejected-body', 'rejected-body']);
   });
 });
 
