@@ -255,6 +255,8 @@ export class ReportingStack extends Stack {
     new CfnOutput(this, 'DashboardUrl', { value: dashboard.url, description: 'CloudWatch dashboard: traffic, queues, dead letters, errors' });
     new CfnOutput(this, 'StateTableName', { value: table.tableName });
     for (const kind of JOB_KINDS) {
+      // kreports replay --aws --notification sends to the job queues: <KIND>_QUEUE_URL, as in the functions' environment.
+      new CfnOutput(this, `${pascal(kind)}QueueUrl`, { value: jobQueues[kind].queue.queueUrl, description: `The ${kind} job queue (${QUEUE_URL_ENV[kind]} for kreports replay --aws)` });
       new CfnOutput(this, `${pascal(kind)}DeadLetterQueueUrl`, { value: jobQueues[kind].deadLetterQueue.queueUrl, description: `Permanently failed ${kind} jobs` });
     }
     new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', { value: this.schedulesDeadLetterQueue.queueUrl, description: 'Schedule runs that could not be delivered or failed' });

@@ -95,6 +95,14 @@ describe('webhook API', () => {
     expect(url).toContain(logicalIdOf(stack, stack.webhookApi.api));
     expect(outputs.BucketName!.Value).toEqual({ Ref: logicalIdOf(stack, stack.reportBucket.bucket) });
   });
+
+  it('outputs each job queue URL under the name kreports replay --aws asks for', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.ExportQueueUrl!.Value).toEqual({ Ref: queueId('export') });
+    expect(outputs.CheckQueueUrl!.Value).toEqual({ Ref: queueId('check') });
+    expect(outputs.MicroserviceQueueUrl!.Value).toEqual({ Ref: queueId('microservice') });
+    expect(outputs.LiveHealthQueueUrl!.Value).toEqual({ Ref: queueId('live-health') });
+  });
 });
 
 describe('job queues and workers', () => {
