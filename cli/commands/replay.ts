@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseCommandArgs } from '../args.js';
 import { dataDirOf, loadConfiguration, readLocalStackInfo } from '../runtime.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, WorkFailedError } from '../errors.js';
@@ -20,7 +20,12 @@ const options = {
   aws: { type: 'boolean' },
   'dlq-url': { type: 'string' },
   'queue-url': { type: 'string' },
+  date: { type: 'string' },
+  bucket: { type: 'string' },
 } as const;
+
+/** How many days the bucket keeps archived notifications: infra/constructs/report-bucket.ts `archiveDays` (default 90), not imported (aws-cdk-lib). */
+const ARCHIVE_DAYS = 90;
 
 /** Kept here (not imported from shared/runtime/lambda-env.ts, which loads zod) so --help stays light; the same names as DLQ_URL_ENV / QUEUE_URL_ENV. */
 const DLQ_ENV: Record<JobKind, string> = { check: 'CHECK_DLQ_URL', export: 'EXPORT_DLQ_URL', microservice: 'MICROSERVICE_DLQ_URL', 'live-health': 'LIVE_HEALTH_DLQ_URL' };
@@ -56,6 +61,8 @@ const HELP = `Usage:
                                                          AWS: move the kind's dead-letter queue back to its job queue
   kreports replay --aws --list --kind KIND [--dlq-url URL] [--json]
                                                          AWS: how many messages wait in the kind's dead-letter queue
+  kreports replay --aws --notification ID [--notification ID]... [--date YYYY-MM-DD] [--bucket NAME] [--json]
+                                                         AWS: re-run a notification archived in the stack's bucket
 
 Dead letters are jobs that failed permanently (DATA_DIR/dead-letters/<kind>/<id>.json, with their reason).
 Re-queued jobs go to the local queues (DATA_DIR/queues): a running "kreports start" picks them up at once,
@@ -72,13 +79,25 @@ SQS moved there itself (maxReceiveCount), not for those a worker sent there with
 Credentials and region come from the usual AWS_* environment variables (AWS_ENDPOINT_URL_SQS overrides
 the endpoint).
 
+With --aws --notification the archived notification is read from the stack's bucket (--bucket or
+BUCKET_NAME; stack output BucketName): s3://<bucket>/archive/notifications/<yyyy>/<mm>/<dd>/<id>.json,
+the UTC day it was received. Without --date the days are searched back from today over the archive's
+${ARCHIVE_DAYS} days. Its jobs come from the configuration (REPORTING_CONFIG, as for the local replay): use the
+one the stack was deployed with, and KALTURA_PARTNER_ID as deployed. They go to the kinds' job queues,
+<KIND>_QUEUE_URL (e.g. EXPORT_QUEUE_URL; stack output <Kind>QueueUrl, e.g. ExportQueueUrl), each needed
+only when a job of that kind is to be sent; nothing is sent unless every one needed is set.
+AWS_ENDPOINT_URL_S3 overrides the S3 endpoint. Same job ids as the first time: workers replace, not add.
+
 KIND is one of: ${JOB_KINDS.join(', ')}.
 
 Options:
-  --json      machine-readable output on stdout
-  -h, --help  show this help
+  --date YYYY-MM-DD  with --aws --notification: read only that UTC day's archive
+  --bucket NAME      with --aws --notification: the stack's bucket (default $BUCKET_NAME)
+  --json             machine-readable output on stdout
+  -h, --help         show this help
 
-Exit codes: 0 done, 1 nothing found to replay, queueing failed or AWS refused, 2 usage error.`;
+Exit codes: 0 done, 1 nothing found to replay, queueing failed or AWS refused, 2 usage error (also a
+missing bucket, queue URL, KALTURA_PARTNER_ID or AWS credentials with --aws).`;
 
 async function findArchived(bucketRoot: string, eventId: string): Promise<string | undefined> {
   const base = join(bucketRoot, 'archive', 'notifications');
@@ -112,6 +131,7 @@ export const replayCommand: Command = {
     const modes = [values.list, values.id !== undefined || values.all, values.notification !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new UsageError('choose one: --list, --kind KIND --id ID (or --all), or --notification ID. Run: kreports replay --help');
     if (values['dlq-url'] !== undefined || values['queue-url'] !== undefined) throw new UsageError('--dlq-url and --queue-url need --aws. Run: kreports replay --help');
+    if (values.date !== undefined || values.bucket !== undefined) throw new UsageError('--date and --bucket need --aws --notification (locally every day under DATA_DIR/bucket is searched). Run: kreports replay --help');
 
     const dataDir = dataDirOf(io.env, io.cwd);
     const { LocalDeadLetterSink } = await import('../../local/local-dead-letter-sink.js');
@@ -153,7 +173,7 @@ export const replayCommand: Command = {
         const file = await findArchived(bucketRoot, eventId);
         if (!file) throw new WorkFailedError(`no archived notification ${eventId} under ${join(bucketRoot, 'archive', 'notifications')}`);
         const match = await receiver.replay(await readFile(file));
-        results.push({ eventNotificationJobId: eventId, rules: match.matchedRules, jobs: match.messages.map((m) => ({ kind: m.spec.kind, job: m.spec.name, jobId: m.jobId })) });
+        results.push({ eventNotificationJobId: eventId, archiveKey: relative(bucketRoot, file), rules: match.matchedRules, jobs: match.messages.map((m) => ({ kind: m.spec.kind, job: m.spec.name, jobId: m.jobId })) });
         if (!values.json) io.out(`notification ${eventId}: ${match.messages.length} job(s) queued from rule(s) ${match.matchedRules.join(', ') || '(none matched)'}; ${where}`);
       }
       if (values.json) io.out(JSON.stringify({ replayed: results }));
@@ -198,11 +218,25 @@ export const replayCommand: Command = {
 
 type ReplayValues = ReturnType<typeof parseCommandArgs<typeof options>>['values'];
 
-/** `--aws`: StartMessageMoveTask (or GetQueueAttributes with --list) on the kind's dead-letter queue. */
+/**
+ * `--aws`: StartMessageMoveTask (or GetQueueAttributes with --list) on the kind's dead-letter queue;
+ * with --notification, an archived notification from the stack's bucket to the job queues.
+ */
 async function replayOnAws(values: ReplayValues, kind: JobKind | undefined, io: Io): Promise<number> {
-  if (values.id !== undefined || values.notification !== undefined) {
-    throw new UsageError('--aws moves a whole dead-letter queue: use --aws --kind KIND (no --id or --notification). Run: kreports replay --help');
+  if (values.notification !== undefined) {
+    if (values.list || kind !== undefined || values.id !== undefined || values.all || values['dlq-url'] !== undefined || values['queue-url'] !== undefined) {
+      throw new UsageError('--aws --notification ID takes only --date, --bucket and --json (the kinds and queues come from the rules: <KIND>_QUEUE_URL). Run: kreports replay --help');
+    }
+    const { replayNotificationsOnAws } = await import('./replay-aws-notification.js');
+    return replayNotificationsOnAws(
+      { ids: values.notification, ...(values.date !== undefined ? { date: values.date } : {}), ...(values.bucket !== undefined ? { bucket: values.bucket } : {}), json: values.json === true, archiveDays: ARCHIVE_DAYS, queueEnv: QUEUE_ENV, queueOutput: (k) => `${pascal(k)}QueueUrl`, queueArnFromUrl },
+      io,
+    );
   }
+  if (values.id !== undefined) {
+    throw new UsageError('--aws moves a whole dead-letter queue: use --aws --kind KIND (no --id), or --aws --notification ID for an archived notification. Run: kreports replay --help');
+  }
+  if (values.date !== undefined || values.bucket !== undefined) throw new UsageError('--date and --bucket go with --aws --notification ID. Run: kreports replay --help');
   if (!kind) throw new UsageError(`--aws needs --kind (one of ${JOB_KINDS.join(', ')}). Run: kreports replay --help`);
   const dlqUrl = values['dlq-url'] ?? io.env[DLQ_ENV[kind]];
   if (!dlqUrl) throw new UsageError(`no dead-letter queue URL for ${kind}: pass --dlq-url or set ${DLQ_ENV[kind]} (stack output ${pascal(kind)}DeadLetterQueueUrl)`);

@@ -1,0 +1,240 @@
+/**
+ * `kreports replay --aws --notification ID`: re-creates an archived notification's jobs on the deployed
+ * stack. The document is read from the stack's bucket (`archive/notifications/<yyyy>/<mm>/<dd>/<id>.json`,
+ * UTC date of receipt) with the receiver Lambda's own small S3 client, matched against the configuration
+ * by `Receiver.replay` and the jobs are sent to the kinds' SQS job queues with the receiver's SQS queue.
+ *
+ * Loaded by replay.ts only after the arguments were parsed (it pulls in the receiver and zod).
+ *
+ * Never half-sends because of the command line: every document is found and matched before the first
+ * message goes, and every queue URL the matched jobs need is checked then (see `DeferredQueue`).
+ */
+import { ValidationError } from '../../shared/errors/base-error.js';
+import { AwsServiceError, credentialsFromEnv, endpointFor, regionFromEnv } from '../../shared/aws/aws-http.js';
+import { createS3LiteBlobStore } from '../../shared/aws/s3-lite-blob-store.js';
+import { ARCHIVE_PREFIX, archiveKeyForIso } from '../../shared/webhook/notification-archive.js';
+import { createReceiver } from '../../shared/webhook/receiver.js';
+import { createSqsClient, createSqsJobQueue } from '../../shared/queues/sqs-job-queue.js';
+import type { BlobStore } from '../../shared/ports/blob-store.js';
+import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
+import type { JobQueue } from '../../shared/ports/job-queue.js';
+import type { JobKind, JobMessage } from '../../shared/jobs/job-message.js';
+import type { UnresolvedJob } from '../../shared/webhook/rule-matching.js';
+import { loadConfiguration, type Io } from '../runtime.js';
+import { EXIT_OK, UsageError, WorkFailedError } from '../errors.js';
+
+/** GETs in flight at once while searching day by day. */
+const SEARCH_CONCURRENCY = 8;
+const DAY_MS = 24 * 3600 * 1000;
+
+export interface AwsNotificationReplayOptions {
+  readonly ids: ReadonlyArray<string>;
+  readonly date?: string;
+  readonly bucket?: string;
+  readonly json: boolean;
+  /** How long the bucket keeps archived notifications (replay.ts's copy of report-bucket.ts `archiveDays`). */
+  readonly archiveDays: number;
+  /** Queue URL variable per kind (replay.ts's copy of QUEUE_URL_ENV). */
+  readonly queueEnv: Readonly<Record<JobKind, string>>;
+  /** Stack output per kind holding that URL (`<Kind>QueueUrl`). */
+  readonly queueOutput: (kind: JobKind) => string;
+  readonly queueArnFromUrl: (url: string, fallbackRegion: string) => { arn: string; region: string } | undefined;
+  readonly now?: () => Date;
+}
+
+/** `YYYY-MM-DD` that is a real calendar day -> its ISO date-time at 00:00 UTC. */
+function parseDay(value: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const iso = m ? `${value}T00:00:00.000Z` : '';
+  if (!m || Number.isNaN(Date.parse(iso)) || new Date(iso).toISOString() !== iso) {
+    throw new UsageError(`--date takes the UTC day the notification was received, as YYYY-MM-DD (got '${value}')`);
+  }
+  return iso;
+}
+
+/**
+ * Keys the id may have, newest first: `--date`'s day only, else today (UTC) and every day back over the
+ * archive's retention. One day more than the retention: S3 lifecycle expiry runs some time after the
+ * object's age passes it, so the oldest day can still be there.
+ */
+function candidateKeys(id: string, now: Date, date: string | undefined, days: number): string[] {
+  if (date !== undefined) return [archiveKeyForIso(id, date)];
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return Array.from({ length: days + 1 }, (_, i) => archiveKeyForIso(id, new Date(today - i * DAY_MS).toISOString()));
+}
+
+/** The first key (in the given order) that exists, reading `SEARCH_CONCURRENCY` keys at a time. */
+async function findFirst(store: BlobStore, bucket: string, keys: ReadonlyArray<string>): Promise<{ key: string; document: Buffer } | undefined> {
+  for (let from = 0; from < keys.length; from += SEARCH_CONCURRENCY) {
+    const slice = keys.slice(from, from + SEARCH_CONCURRENCY);
+    const found = await Promise.all(
+      slice.map(async (key) => {
+        try {
+          return await store.getBytes(key);
+        } catch (error) {
+          if (error instanceof AwsServiceError && (error.code === 'AccessDenied' || error.statusCode === 403)) {
+            throw new WorkFailedError(
+              `S3 refused GetObject on s3://${bucket}/${key} (AccessDenied): the caller needs s3:GetObject on arn:aws:s3:::${bucket}/${ARCHIVE_PREFIX}* and s3:ListBucket on the bucket (without ListBucket S3 answers 403 instead of 404 for a day that has no such notification)`,
+            );
+          }
+          throw error;
+        }
+      }),
+    );
+    const at = found.findIndex((body) => body !== undefined);
+    if (at !== -1) return { key: slice[at]!, document: found[at]! };
+  }
+  return undefined;
+}
+
+/**
+ * Replay sends nothing itself: it records what `Receiver.replay` would send, so that every queue URL the
+ * matched jobs need is checked before the first message goes. (Checking the URLs of every kind the
+ * configuration's rules can produce would refuse replays that need none of the missing kinds; letting
+ * the real queue fail on a missing URL would leave the kinds before it sent.)
+ */
+class DeferredQueue implements JobQueue {
+  readonly sends: Array<{ kind: JobKind; messages: ReadonlyArray<JobMessage> }> = [];
+  async send(kind: JobKind, messages: ReadonlyArray<JobMessage>): Promise<void> {
+    this.sends.push({ kind, messages });
+  }
+}
+
+/**
+ * The receiver wants an idempotency store, but `Receiver.replay` never claims (replaying is a deliberate
+ * repeat of a notification whose id is already completed in the stack's table), so nothing reaches the
+ * deployed DynamoDB table: an in-memory store is enough.
+ */
+function memoryIdempotencyStore(): IdempotencyStore {
+  const done = new Set<string>();
+  const held = new Set<string>();
+  return {
+    async claim(key) {
+      if (done.has(key)) return { status: 'completed' };
+      if (held.has(key)) return { status: 'in-progress' };
+      held.add(key);
+      return { status: 'claimed' };
+    },
+    async complete(key) {
+      held.delete(key);
+      done.add(key);
+    },
+    async release(key) {
+      held.delete(key);
+    },
+  };
+}
+
+interface Replayed {
+  readonly eventNotificationJobId: string;
+  readonly archiveKey: string;
+  readonly rules: ReadonlyArray<string>;
+  readonly jobs: ReadonlyArray<{ kind: JobKind; job: string; jobId: string }>;
+  readonly unresolved: ReadonlyArray<Pick<UnresolvedJob, 'rule' | 'job' | 'kind' | 'reason'>>;
+  readonly sends: DeferredQueue['sends'];
+}
+
+export async function replayNotificationsOnAws(options: AwsNotificationReplayOptions, io: Io): Promise<number> {
+  // ---- the command line and environment, before any request ----------------------------------
+  const ids = [...new Set(options.ids)];
+  for (const id of ids) if (!/^\d{1,20}$/.test(id)) throw new UsageError(`--notification takes an eventNotificationJobId (a number), got '${id}'`);
+  const date = options.date !== undefined ? parseDay(options.date) : undefined;
+  const bucket = options.bucket ?? io.env.BUCKET_NAME;
+  if (!bucket) throw new UsageError('no bucket: pass --bucket NAME or set BUCKET_NAME (stack output BucketName, where the receiver archives notifications)');
+  const partnerRaw = io.env.KALTURA_PARTNER_ID;
+  if (!partnerRaw || !/^\d+$/.test(partnerRaw)) {
+    throw new UsageError(`set KALTURA_PARTNER_ID to the partner id the stack was deployed with (the receiver uses it for notifications whose object has no partnerId)${partnerRaw ? ` (got '${partnerRaw}')` : ''}`);
+  }
+  try {
+    credentialsFromEnv(io.env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const region = regionFromEnv(io.env);
+  const credentials = () => credentialsFromEnv(io.env);
+  const s3Endpoint = io.env.AWS_ENDPOINT_URL_S3 || io.env.AWS_ENDPOINT_URL || undefined;
+  const archive = createS3LiteBlobStore({ bucket, region, credentials, timeoutMs: 10_000, ...(s3Endpoint ? { endpoint: s3Endpoint } : {}) });
+
+  // It must be the configuration the stack was deployed with: the rules decide the jobs and their ids.
+  const { config } = await loadConfiguration(io.env, io.cwd);
+  const { createCommandLogger } = await import('../../local/local-logger.js');
+  const logger = createCommandLogger(io.env);
+  const now = options.now ?? (() => new Date());
+
+  // ---- find and match every notification; nothing is sent yet ------------------------------------
+  const found = await Promise.all(
+    ids.map(async (id) => {
+      const hit = await findFirst(archive, bucket, candidateKeys(id, now(), date, options.archiveDays));
+      if (!hit) {
+        throw new WorkFailedError(
+          date !== undefined
+            ? `no archived notification ${id} at s3://${bucket}/${archiveKeyForIso(id, date)}; check the date (the UTC day it was received) or leave --date out to search the last ${options.archiveDays} days`
+            : `no archived notification ${id} in s3://${bucket}/${ARCHIVE_PREFIX} for the last ${options.archiveDays} days; pass --date if it is older or check the id`,
+        );
+      }
+      return { id, ...hit };
+    }),
+  );
+  const replayed: Replayed[] = [];
+  for (const { id, key, document } of found) {
+    const queue = new DeferredQueue();
+    const receiver = createReceiver({
+      config,
+      partnerId: Number(partnerRaw),
+      secrets: async () => [], // replay never verifies: the archive holds bodies verified on arrival
+      queue,
+      archive,
+      idempotency: memoryIdempotencyStore(),
+      logger,
+    });
+    let match;
+    try {
+      match = await receiver.replay(document);
+    } catch (error) {
+      if (error instanceof ValidationError) throw new WorkFailedError(`s3://${bucket}/${key}: ${error.message}`);
+      throw error;
+    }
+    replayed.push({
+      eventNotificationJobId: id,
+      archiveKey: key,
+      rules: match.matchedRules,
+      jobs: match.messages.map((m) => ({ kind: m.spec.kind, job: m.spec.name, jobId: m.jobId })),
+      unresolved: match.unresolved.map((u) => ({ rule: u.rule, job: u.job, kind: u.kind, reason: u.reason })),
+      sends: queue.sends,
+    });
+  }
+
+  // ---- every queue the jobs need, checked before the first send -----------------------------------
+  const kinds = [...new Set(replayed.flatMap((r) => r.sends.filter((s) => s.messages.length > 0).map((s) => s.kind)))];
+  const missing = kinds.filter((kind) => !io.env[options.queueEnv[kind]]);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `nothing sent: the jobs need the ${missing.join(', ')} job queue${missing.length > 1 ? 's' : ''}; set ${missing.map((k) => `${options.queueEnv[k]} (stack output ${options.queueOutput(k)})`).join(', ')}`,
+    );
+  }
+  const queues = new Map<JobKind, JobQueue>();
+  const clients = new Map<string, ReturnType<typeof createSqsClient>>();
+  for (const kind of kinds) {
+    const url = io.env[options.queueEnv[kind]]!;
+    const parsed = options.queueArnFromUrl(url, region);
+    if (!parsed) throw new UsageError(`${options.queueEnv[kind]} is not an SQS queue URL: '${url}' (expected https://sqs.<region>.amazonaws.com/<account>/<name>)`);
+    // SQS signs per region: the queue URL's region wins over AWS_REGION (the bucket's).
+    let client = clients.get(parsed.region);
+    if (!client) {
+      client = createSqsClient({ region: parsed.region, endpoint: endpointFor('sqs', parsed.region, io.env), credentials, timeoutMs: 10_000 });
+      clients.set(parsed.region, client);
+    }
+    queues.set(kind, createSqsJobQueue({ queueUrls: { [kind]: url } as Record<JobKind, string>, client }));
+  }
+
+  // ---- send, per notification and kind in the receiver's order ------------------------------------
+  for (const r of replayed) {
+    for (const s of r.sends) await queues.get(s.kind)!.send(s.kind, s.messages);
+    if (!options.json) {
+      io.out(`notification ${r.eventNotificationJobId} (s3://${bucket}/${r.archiveKey}): ${r.jobs.length} job(s) queued from rule(s) ${r.rules.join(', ') || '(none matched)'}${r.jobs.length > 0 ? ` on the ${[...new Set(r.jobs.map((j) => j.kind))].join(', ')} job queue(s)` : ''}`);
+    }
+    for (const u of r.unresolved) io.err(`kreports replay: notification ${r.eventNotificationJobId}: job ${u.rule}/${u.job} (${u.kind}) still cannot be built: ${u.reason} Replay again once the fixed rule is deployed.`);
+  }
+  if (options.json) io.out(JSON.stringify({ replayed: replayed.map(({ sends: _sends, ...rest }) => rest) }));
+  return EXIT_OK;
+}
