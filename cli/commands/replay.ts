@@ -171,7 +171,7 @@ export const replayCommand: Command = {
       for (const eventId of values.notification) {
         if (!/^\d{1,20}$/.test(eventId)) throw new UsageError(`--notification takes an eventNotificationJobId (a number), got '${eventId}'`);
         const file = await findArchived(bucketRoot, eventId);
-        if (!file) throw new WorkFailedError(`no archived notification ${eventId} under ${join(bucketRoot, 'archive', 'notifications')}`);
+        if (!file) throw new WorkFailedError(`no archived notification ${eventId} under ${join(bucketRoot, 'archive', 'notifications')}; for one the deployed stack received, add --aws (kreports replay --help)`);
         const match = await receiver.replay(await readFile(file));
         results.push({ eventNotificationJobId: eventId, archiveKey: relative(bucketRoot, file), rules: match.matchedRules, jobs: match.messages.map((m) => ({ kind: m.spec.kind, job: m.spec.name, jobId: m.jobId })) });
         if (!values.json) io.out(`notification ${eventId}: ${match.messages.length} job(s) queued from rule(s) ${match.matchedRules.join(', ') || '(none matched)'}; ${where}`);
