@@ -127,19 +127,27 @@ async function answer(read: BodyRead, headers: IncomingMessage['headers'], body:
     const response = await read.receiver.handle({ headers, body });
     send(read.res, response.status, response.headers, response.body);
   } catch {
-    send(read.res, 503, JSON_TYPE, json({ error: 'unavailable' }));
+    try {
+      send(read.res, 503, JSON_TYPE, json({ error: 'unavailable' }));
+    } catch {
+      read.res.destroy(); // the connection is gone: nothing more to say
+    }
+  } finally {
+    read.done();
   }
-  read.done();
 }
 
 export async function startReceiverServer(options: ReceiverServerOptions): Promise<ReceiverServer> {
   const host = options.host ?? '127.0.0.1';
   const startedAt = new Date().toISOString();
-  // Notifications being handled, so close() can let them finish.
+  // Notifications being handled, so close() can let them finish (every close() call waits on the same drain).
   let inFlight = 0;
-  let idle: (() => void) | undefined;
+  let drainedWaiters: Array<() => void> = [];
   const finished = () => {
-    if (--inFlight === 0) idle?.();
+    if (--inFlight > 0) return;
+    const waiters = drainedWaiters;
+    drainedWaiters = [];
+    for (const resolve of waiters) resolve();
   };
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -185,7 +193,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
-      const drained = inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => (idle = r));
+      const drained = inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => drainedWaiters.push(r));
       await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, options.closeGraceMs ?? 10_000)))]);
       clearTimeout(timer);
       server.closeAllConnections();

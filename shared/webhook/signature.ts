@@ -14,11 +14,15 @@ export const HASH_ALGORITHMS = ['sha1', 'sha256', 'sha512'] as const;
 export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
 
 const HEX_LENGTH: Record<HashAlgorithm, number> = { sha1: 40, sha256: 64, sha512: 128 };
+const HEX = /^[0-9a-fA-F]+$/;
 
 export type HeaderValue = string | ReadonlyArray<string> | undefined;
 export type Headers = Readonly<Record<string, HeaderValue>>;
 
-/** A header's value whatever the case of its name; the first value when repeated. */
+/**
+ * A header's value whatever the case of its name; the first value when repeated. When an object
+ * holds the name in several casings (only hand-made ones can), the lowercase one wins.
+ */
 export function headerValue(headers: Headers, name: string): string | undefined {
   const wanted = name.toLowerCase();
   // node:http and API Gateway (payload 2.0) both give lowercase names: look that up before scanning.
@@ -78,11 +82,10 @@ export function verifySignature(headers: Headers, body: Uint8Array, secrets: Rea
   if (!algo) return { ok: false, reason: 'unknown-algorithm' };
   const given = headerValue(headers, SIGNATURE_HEADER)?.trim();
   if (!given) return { ok: false, reason: 'missing-signature' };
-  // Kaltura sends lowercase hex; accept uppercase too (hex is case-insensitive) but nothing else.
-  // Buffer.from(…, 'hex') stops at the first character that is not hex, so a full-length result
-  // from a string of the right length means every character was hex.
-  const givenBytes = given.length === HEX_LENGTH[algo] ? Buffer.from(given, 'hex') : undefined;
-  if (!givenBytes || givenBytes.length * 2 !== given.length) return { ok: false, reason: 'malformed-signature' };
+  // Kaltura sends lowercase hex; accept uppercase too (hex is case-insensitive) but nothing else. The
+  // regex is needed: Buffer.from(…, 'hex') reads only the low byte of each character, so 'İ' (U+0130) decodes as '0'.
+  if (given.length !== HEX_LENGTH[algo] || !HEX.test(given)) return { ok: false, reason: 'malformed-signature' };
+  const givenBytes = Buffer.from(given, 'hex');
   let matched = -1;
   for (let i = 0; i < secrets.length; i++) {
     const expected = seededHash(algo, secrets[i]!).update(body).digest();

@@ -13,6 +13,8 @@ import { createJobMessage, deterministicJobId, type JobOrigin } from '../../shar
 import { computeWindow, localDay } from '../../shared/jobs/window.js';
 import type { JobSpec } from '../../shared/config/schema.js';
 import { KalturaHttpNotificationSchema, parseKalturaHttpNotification } from '../../shared/webhook/notification-schema.js';
+import { verifySignature, type Headers } from '../../shared/webhook/signature.js';
+import { timingSafeEqual } from 'node:crypto';
 import { archiveDocument, ArchivedNotificationSchema, jsonStringLiteral } from '../../shared/webhook/notification-archive.js';
 
 /** The redaction as it was: every pattern over every string. */
@@ -219,6 +221,75 @@ describe('job messages', () => {
       }),
       { numRuns: 1500 },
     );
+  });
+});
+
+/** Signature verification as it was: a case-insensitive scan for each header, the regex, a fresh hash per secret. */
+function referenceVerify(headers: Headers, body: Uint8Array, secrets: ReadonlyArray<string>): ReturnType<typeof verifySignature> {
+  const header = (name: string) => {
+    for (const key of Object.keys(headers)) {
+      if (key.toLowerCase() !== name) continue;
+      const v = headers[key];
+      if (typeof v === 'string') return v;
+      if (Array.isArray(v)) return (v as ReadonlyArray<string>)[0];
+    }
+    return undefined;
+  };
+  if (secrets.length === 0) return { ok: false, reason: 'no-secrets' };
+  const rawAlgo = header('x-kaltura-hash-algo');
+  const algo = rawAlgo === undefined ? 'sha1' : rawAlgo.trim().toLowerCase();
+  if (algo !== 'sha1' && algo !== 'sha256' && algo !== 'sha512') return { ok: false, reason: 'unknown-algorithm' };
+  const given = header('x-kaltura-signature')?.trim();
+  if (!given) return { ok: false, reason: 'missing-signature' };
+  if (given.length !== { sha1: 40, sha256: 64, sha512: 128 }[algo] || !/^[0-9a-fA-F]+$/.test(given)) return { ok: false, reason: 'malformed-signature' };
+  const givenBytes = Buffer.from(given.toLowerCase(), 'hex');
+  let matched = -1;
+  for (let i = 0; i < secrets.length; i++) {
+    if (timingSafeEqual(createHash(algo).update(secrets[i]!, 'utf8').update(body).digest(), givenBytes) && matched < 0) matched = i;
+  }
+  return matched >= 0 ? { ok: true, algo, secretIndex: matched } : { ok: false, reason: 'mismatch' };
+}
+
+describe('signature verification', () => {
+  const secrets = ['current-secret', 'previous-secret', 'é-secret'];
+  /** A signature: right, right but re-cased or with one character swapped (ASCII or not), wrong, or junk. */
+  const case_ = fc.record({
+    body: fc.uint8Array({ maxLength: 64 }),
+    algo: fc.constantFrom('sha1', 'sha256', 'sha512', undefined, 'SHA256', ' sha512 ', 'md5'),
+    secret: fc.nat({ max: 3 }),
+    change: fc.constantFrom('none', 'upper', 'swap', 'junk'),
+    at: fc.nat(),
+    char: fc.oneof(fc.constantFrom('İ', 'ı', 'Ĺ', 'g', 'G', ' ', '0', 'a', 'F', '\u0130', '\u0161'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
+    name: fc.constantFrom('x-kaltura-signature', 'X-KALTURA-SIGNATURE', 'X-Kaltura-Signature'),
+  });
+
+  it('decides exactly as before for any signature, including non-ASCII look-alikes of hex digits', () => {
+    fc.assert(
+      fc.property(case_, (c) => {
+        const algo = c.algo === undefined ? 'sha1' : c.algo.trim().toLowerCase();
+        const known = algo === 'sha1' || algo === 'sha256' || algo === 'sha512';
+        let signature = createHash(known ? algo : 'sha1').update(c.secret < 3 ? secrets[c.secret]! : 'other', 'utf8').update(c.body).digest('hex');
+        const i = c.at % signature.length;
+        if (c.change === 'upper') signature = signature.toUpperCase();
+        if (c.change === 'swap') signature = signature.slice(0, i) + c.char + signature.slice(i + 1);
+        if (c.change === 'junk') signature = c.char.repeat(signature.length);
+        const headers: Headers = { [c.name]: signature, ...(c.algo !== undefined ? { 'x-kaltura-hash-algo': c.algo } : {}) };
+        expect(verifySignature(headers, c.body, secrets)).toStrictEqual(referenceVerify(headers, c.body, secrets));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('refuses a correct digest written with non-hex characters that decode to the same bytes', () => {
+    // Prepare: 'İ' (U+0130) has the low byte 0x30 ('0'), so a lenient hex decoder reads it as '0'.
+    const body = Buffer.from('{"eventNotificationJobId":1}');
+    const digest = createHash('sha256').update('current-secret').update(body).digest('hex');
+    const disguised = [...digest].map((d) => String.fromCharCode(0x100 + d.charCodeAt(0))).join('');
+    // Act
+    const check = verifySignature({ 'x-kaltura-signature': disguised, 'x-kaltura-hash-algo': 'sha256' }, body, secrets);
+    // Assess
+    expect(Buffer.from(disguised, 'hex').toString('hex')).toBe(digest);
+    expect(check).toStrictEqual({ ok: false, reason: 'malformed-signature' });
   });
 });
 

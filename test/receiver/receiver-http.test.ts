@@ -9,6 +9,9 @@ import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { JobMessageSchema } from '../../shared/jobs/job-message.js';
 import { ArchivedNotificationSchema } from '../../shared/webhook/receiver.js';
 import { createReceiver } from '../../shared/webhook/receiver.js';
+import { startReceiverServer } from '../../shared/webhook/receiver-http-server.js';
+import { MemoryBlobStore } from './helpers.js';
+import { createMemoryLogger } from '../../shared/logging/logger.js';
 import { notificationJson, outcomes, post, PREVIOUS_SECRET, rawLogger, SECRET, signedRequest, startStack, testConfig, RecordingJobQueue, type Stack } from './helpers.js';
 import type { DeadLetter } from '../../shared/ports/dead-letter-sink.js';
 
@@ -322,6 +325,26 @@ describe('idempotency and durability', () => {
     const replayed = await replayer.replay(object.body);
     expect(replayed.messages.map((m) => m.jobId).sort()).toEqual(stack.queue.jobIds().sort());
     expect(replayed.messages.map((m) => m.subject.id)).toEqual(['0_archived_legacy', '0_archived_legacy']);
+  });
+});
+
+describe('closing the server', () => {
+  it('lets a notification being handled finish and answers it, however many times close() is called', async () => {
+    // Prepare: a queue slow enough that the notification is still being handled when close() is called.
+    const queue = new RecordingJobQueue();
+    queue.delayMs = 300;
+    const receiver = createReceiver({ config: testConfig(), partnerId: 4242, secrets: [SECRET], queue, archive: new MemoryBlobStore(), idempotency: stack.idempotency, logger: createMemoryLogger('receiver') });
+    const server = await startReceiverServer({ receiver, closeGraceMs: 60_000 });
+    const built = sim.buildNotification({ entryId: '0_closing', eventNotificationJobId: freshJobId() });
+    const answered = post(server.webhookUrl, built);
+    await new Promise((r) => setTimeout(r, 100));
+    // Act
+    const closes = Promise.all([server.close(), server.close()]);
+    const outcome = await Promise.race([closes.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still waiting'), 5_000))]);
+    // Assess: both calls return once the notification is answered, not after the 60 s grace period.
+    expect(outcome).toBe('closed');
+    expect((await answered).status).toBe(200);
+    expect(queue.sent.map((s) => s.message.subject.id)).toEqual(['0_closing', '0_closing']);
   });
 });
 
