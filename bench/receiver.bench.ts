@@ -155,13 +155,13 @@ async function measure(url: string, connections: number, durationMs: number, max
 
 /**
  * Each connection count: the bare server and the receiver are measured in alternation, several
- * rounds, and the ratio is the median of the rounds' ratios (receiver over the bare run just
- * before it). On a shared 2-core machine the bare server's rate alone drifted by a third within
- * minutes; alternating makes each ratio compare runs seconds apart, and the median drops the odd
- * round that another process disturbed. The file-idempotency variant runs once (no target).
+ * rounds, and the ratio is the median of the rounds' ratios (the receiver over the bare run of the
+ * same round; which one goes first alternates). On a shared 2-core machine the bare server's rate
+ * alone drifted by a third within minutes; alternating makes each ratio compare runs seconds apart,
+ * and the median drops the odd round that another process disturbed. The file-idempotency variant runs once (no target).
  */
 export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
-  const rounds = options.quick ? 2 : 5;
+  const rounds = options.quick ? 3 : 5;
   const durationMs = options.quick ? 1000 : 2000;
   const maxRequests = options.quick ? 30_000 : 100_000;
   const connectionCounts = [1, 32];
@@ -206,9 +206,15 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
         // Warm-up: JIT, sockets, caches.
         await load(bare.url, connections, 300, 2000);
         await load(receiver.url, connections, 300, 2000);
+        // Which goes first alternates too, so a drift over the run does not favour either side.
         for (let round = 0; round < rounds; round++) {
-          bareRuns.push(await measure(bare.url, connections, durationMs, maxRequests));
-          receiverRuns.push(await measure(receiver.url, connections, durationMs, maxRequests));
+          if (round % 2 === 0) {
+            bareRuns.push(await measure(bare.url, connections, durationMs, maxRequests));
+            receiverRuns.push(await measure(receiver.url, connections, durationMs, maxRequests));
+          } else {
+            receiverRuns.push(await measure(receiver.url, connections, durationMs, maxRequests));
+            bareRuns.push(await measure(bare.url, connections, durationMs, maxRequests));
+          }
         }
       } finally {
         await receiver.close();

@@ -67,7 +67,8 @@ const HELP = `Usage:
 Dead letters are jobs that failed permanently (DATA_DIR/dead-letters/<kind>/<id>.json, with their reason).
 Re-queued jobs go to the local queues (DATA_DIR/queues): a running "kreports start" picks them up at once,
 otherwise they run at its next start. A replayed dead letter is removed once it is queued again.
-Archived notifications are the raw bodies the receiver kept (DATA_DIR/bucket/archive/notifications/);
+Archived notifications are the documents the receiver keeps, each with the body exactly as received
+(DATA_DIR/bucket/archive/notifications/; in AWS the stack's bucket, with --aws);
 replaying one skips the duplicate check on purpose and queues its jobs with the current configuration.
 
 With --aws the deployed stack's queues are used instead (SQS StartMessageMoveTask, asynchronous: SQS

@@ -180,7 +180,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
       await deps.deadLetters.send({
         kind: u.kind,
         body: JSON.stringify({ type: 'unbuildable-job', rule: u.rule, job: u.job, eventNotificationJobId: jobId, archiveKey }),
-        reason: `${u.reason} Then re-run it from the archived notification: kreports replay --notification ${jobId}`,
+        reason: `${u.reason} Then re-run it from the archived notification: kreports replay --notification ${jobId} (add --aws for the deployed stack, after deploying the fixed configuration)`,
         errorName: u.errorName,
         failedAt,
         attempts: 1,
