@@ -41,7 +41,20 @@ export function validateConfig(raw: unknown, file: string): ReportingConfig {
   const config = parsed.data;
   const problems = crossCheck(config).map(([path, reason]) => `${file}: ${formatPath(path)}: ${reason}`);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return config;
+  return deepFreeze(config);
+}
+
+/**
+ * A loaded configuration is read-only: job messages share its job specs (shared/jobs/create-job-message.ts
+ * remembers things per spec object), so a change made in place would silently change every later job.
+ * Frozen, such a change throws where it is made.
+ */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
 }
 
 type Problem = [path: Array<string | number>, reason: string];

@@ -12,6 +12,7 @@ import { resolvePlaceholders, PlaceholderError } from '../../shared/jobs/placeho
 import { createJobMessage, deterministicJobId, type JobOrigin } from '../../shared/jobs/create-job-message.js';
 import { computeWindow, localDay } from '../../shared/jobs/window.js';
 import type { JobSpec } from '../../shared/config/schema.js';
+import { validateConfig } from '../../shared/config/load-config.js';
 import { KalturaHttpNotificationSchema, parseKalturaHttpNotification } from '../../shared/webhook/notification-schema.js';
 import { verifySignature, type Headers } from '../../shared/webhook/signature.js';
 import { timingSafeEqual } from 'node:crypto';
@@ -184,6 +185,23 @@ function referenceJobMessage(spec: JobSpec, origin: JobOrigin) {
 }
 
 describe('job messages', () => {
+  it('share the loaded configuration\'s job specs, which cannot be changed in place', () => {
+    // Prepare
+    const config = validateConfig({ version: 1, kaltura: { timezone: 'UTC' }, rules: [{ name: 'r', when: { eventType: 3 }, jobs: [{ kind: 'export', name: 'e', source: { type: 'table', reportType: 1 } }] }] }, 'test.yaml');
+    const spec = config.rules[0]!.jobs[0]!;
+    const at = new Date('2026-11-27T08:00:00Z');
+    // Act
+    const message = createJobMessage(spec, { rule: 'r', trigger: { type: 'notification', eventNotificationJobId: '1', receivedAt: at.toISOString() }, at, timezone: 'UTC', partnerId: 1, defaultWindow: { lastDays: 30 }, defaultScope: 'partner' });
+    // Assess
+    expect(message.spec).toBe(spec);
+    expect(() => {
+      (spec as { name: string }).name = 'changed';
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.rules[0]!.when as { eventType: number }).eventType = 4;
+    }).toThrow(TypeError);
+  });
+
   // A handful of spec objects reused across calls, as the receiver reuses the configuration's: the
   // per-spec memo (placeholders, window per 15-minute bucket) must never leak from one call to the next.
   const specs: JobSpec[] = [
