@@ -34,6 +34,11 @@ export interface ArchiveEnvelope {
   readonly contentType?: string;
   readonly hashAlgo: string;
   readonly bodyFormat: string;
+  /**
+   * The partner id the receiver was configured with: it stands in for a notification whose object
+   * carries none, so a replay needs it to give the same job ids. (Absent in documents from before it was kept.)
+   */
+  readonly partnerId?: number;
 }
 
 const envelopeShape = {
@@ -42,6 +47,7 @@ const envelopeShape = {
   contentType: z.optional(z.string()),
   hashAlgo: z.string(),
   bodyFormat: z.string(),
+  partnerId: z.optional(z.int()),
 };
 
 const jsonObject = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be a JSON object (the notification)');
@@ -68,6 +74,7 @@ export function archiveDocument(envelope: ArchiveEnvelope, body: Uint8Array, tex
     ...(envelope.contentType !== undefined ? { contentType: envelope.contentType } : {}),
     hashAlgo: envelope.hashAlgo,
     bodyFormat: envelope.bodyFormat,
+    ...(envelope.partnerId !== undefined ? { partnerId: envelope.partnerId } : {}),
   });
   // A string, not bytes: concatenation makes a rope without copying the body, and the store encodes
   // it once on the way out. `text` is valid UTF-8 decoded, so it encodes back to exactly `body`.

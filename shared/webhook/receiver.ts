@@ -246,7 +246,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     let matchMetrics: MetricEntry[];
     try {
       const contentType = headerValue(request.headers, 'content-type');
-      const document = archiveDocument({ eventNotificationJobId: jobId, receivedAt: receivedIso, ...(contentType !== undefined ? { contentType } : {}), hashAlgo: algo, bodyFormat: format }, request.body, bodyText);
+      const document = archiveDocument({ eventNotificationJobId: jobId, receivedAt: receivedIso, ...(contentType !== undefined ? { contentType } : {}), hashAlgo: algo, bodyFormat: format, partnerId: deps.partnerId }, request.body, bodyText);
       await deps.archive.putBytes(archiveKey, document, {
         contentType: 'application/json',
         metadata: { 'event-notification-job-id': jobId },
@@ -351,7 +351,8 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
       const receivedAt = new Date(doc.receivedAt);
       const match = jobsForNotification(notification, {
         config: deps.config,
-        partnerId: deps.partnerId,
+        // The partner id the receiver had when it archived the notification, for the same job ids.
+        partnerId: doc.partnerId ?? deps.partnerId,
         receivedAt: Number.isNaN(receivedAt.getTime()) ? now() : receivedAt,
         archiveKey: archiveKeyFor(notification.eventNotificationJobId, Number.isNaN(receivedAt.getTime()) ? now() : receivedAt),
       });

@@ -12,6 +12,7 @@ import { createReceiver } from '../../shared/webhook/receiver.js';
 import { startReceiverServer } from '../../shared/webhook/receiver-http-server.js';
 import { MemoryBlobStore } from './helpers.js';
 import { createMemoryLogger } from '../../shared/logging/logger.js';
+import { validateConfig } from '../../shared/config/load-config.js';
 import { notificationJson, outcomes, post, PREVIOUS_SECRET, rawLogger, SECRET, signedRequest, startStack, testConfig, RecordingJobQueue, type Stack } from './helpers.js';
 import type { DeadLetter } from '../../shared/ports/dead-letter-sink.js';
 
@@ -308,6 +309,24 @@ describe('idempotency and durability', () => {
     const replayed = await replayer.replay(object.body);
     expect(replayed.messages.map((m) => m.jobId).sort()).toEqual(stack.queue.jobIds().sort());
     expect(replayQueue.sent).toHaveLength(2);
+  });
+
+  it('keeps the partner id it was configured with, so a replay elsewhere gives the same partner jobs', async () => {
+    // Prepare: a partner-scoped job, and a notification whose object carries no partnerId (the receiver's own stands in).
+    const config = validateConfig({ version: 1, kaltura: { timezone: 'UTC' }, rules: [{ name: 'partner-daily', when: { eventType: 3 }, jobs: [{ kind: 'export', name: 'plays', scope: 'partner', source: { type: 'table', reportType: 1 } }] }] }, 'test.yaml');
+    await stack.close();
+    stack = await startStack({ config, partnerId: 4242 });
+    const jobId = freshJobId();
+    // Act
+    await post(stack.server.webhookUrl, signedRequest(JSON.stringify(notificationJson({ jobId, object: { partnerId: undefined } }))));
+    const object = [...stack.archive.objects.values()][0]!;
+    const replayQueue = new RecordingJobQueue();
+    const elsewhere = createReceiver({ config, partnerId: 9999, secrets: [SECRET], queue: replayQueue, archive: stack.archive, idempotency: stack.idempotency, logger: stack.logger });
+    const replayed = await elsewhere.replay(object.body);
+    // Assess
+    expect(JSON.parse(object.body.toString('utf8'))).toMatchObject({ version: 2, partnerId: 4242 });
+    expect(stack.queue.sent.map((s) => s.message.subject)).toEqual([{ scope: 'partner', id: '4242' }]);
+    expect(replayed.messages.map((m) => [m.jobId, m.subject])).toEqual(stack.queue.sent.map((s) => [s.message.jobId, s.message.subject]));
   });
 
   it('archives a legacy data= body as a string (version 1), and a replay re-creates the same jobs', async () => {
