@@ -9,8 +9,8 @@ export class UsageError extends ValidationError {}
 
 /** The work itself failed (a job dead-lettered, Kaltura refused, the receiver answered non-200). Exit code 1. */
 export class WorkFailedError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'WorkFailedError';
   }
 }

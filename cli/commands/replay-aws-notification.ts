@@ -23,6 +23,9 @@ import type { UnresolvedJob } from '../../shared/webhook/rule-matching.js';
 import { loadConfiguration, type Io } from '../runtime.js';
 import { EXIT_OK, UsageError, WorkFailedError } from '../errors.js';
 
+/** What the receiver accepts as an eventNotificationJobId (shared/webhook/notification-schema.ts), so every archived id can be replayed. */
+export const EVENT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
 /** GETs in flight at once while searching day by day. */
 const SEARCH_CONCURRENCY = 8;
 const DAY_MS = 24 * 3600 * 1000;
@@ -60,7 +63,8 @@ function parseDay(value: string): string {
 function candidateKeys(id: string, now: Date, date: string | undefined, days: number): string[] {
   if (date !== undefined) return [archiveKeyForIso(id, date)];
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  return Array.from({ length: days + 1 }, (_, i) => archiveKeyForIso(id, new Date(today - i * DAY_MS).toISOString()));
+  // From tomorrow: a clock a little behind the receiver's, around midnight UTC, would miss today's first notifications.
+  return Array.from({ length: days + 2 }, (_, i) => archiveKeyForIso(id, new Date(today + DAY_MS - i * DAY_MS).toISOString()));
 }
 
 /** The first key (in the given order) that exists, reading `SEARCH_CONCURRENCY` keys at a time. */
@@ -72,12 +76,7 @@ async function findFirst(store: BlobStore, bucket: string, keys: ReadonlyArray<s
         try {
           return await store.getBytes(key);
         } catch (error) {
-          if (error instanceof AwsServiceError && (error.code === 'AccessDenied' || error.statusCode === 403)) {
-            throw new WorkFailedError(
-              `S3 refused GetObject on s3://${bucket}/${key} (AccessDenied): the caller needs s3:GetObject on arn:aws:s3:::${bucket}/${ARCHIVE_PREFIX}* and s3:ListBucket on the bucket (without ListBucket S3 answers 403 instead of 404 for a day that has no such notification)`,
-            );
-          }
-          throw error;
+          throw s3ReadError(error, bucket, key);
         }
       }),
     );
@@ -85,6 +84,29 @@ async function findFirst(store: BlobStore, bucket: string, keys: ReadonlyArray<s
     if (at !== -1) return { key: slice[at]!, document: found[at]! };
   }
   return undefined;
+}
+
+/** A failed GetObject, said with the bucket and key and what usually causes it. */
+function s3ReadError(error: unknown, bucket: string, key: string): Error {
+  if (!(error instanceof AwsServiceError)) return error instanceof Error ? error : new Error(String(error));
+  const where = `s3://${bucket}/${key}`;
+  if (error.code === 'AccessDenied') {
+    return new WorkFailedError(
+      `S3 refused GetObject on ${where} (AccessDenied): the caller needs s3:GetObject on arn:aws:s3:::${bucket}/${ARCHIVE_PREFIX}* and s3:ListBucket on the bucket (without ListBucket S3 answers 403 instead of 404 for a day that has no such notification; with --date only that day is read)`,
+      { cause: error },
+    );
+  }
+  const hint: Record<string, string> = {
+    SignatureDoesNotMatch: 'check AWS_SECRET_ACCESS_KEY',
+    InvalidAccessKeyId: 'check AWS_ACCESS_KEY_ID (and AWS_SESSION_TOKEN for temporary credentials)',
+    ExpiredToken: 'the temporary credentials expired: get new ones',
+    RequestTimeTooSkewed: "this machine's clock is off: set it right",
+    PermanentRedirect: 'the bucket is in another region: set AWS_REGION to it',
+    AuthorizationHeaderMalformed: 'the bucket is in another region: set AWS_REGION to it',
+    NoSuchBucket: 'check --bucket / BUCKET_NAME (stack output BucketName)',
+  };
+  const advice = hint[error.code] ?? (error.statusCode === 301 ? 'the bucket is in another region: set AWS_REGION to it' : error.retryable ? 'temporary: run the command again' : 'check the credentials, region and bucket');
+  return new WorkFailedError(`reading ${where} failed: ${error.code} (HTTP ${error.statusCode}); ${advice}. Nothing was sent.`, { cause: error });
 }
 
 /**
@@ -125,6 +147,15 @@ function memoryIdempotencyStore(): IdempotencyStore {
   };
 }
 
+/** The partner id an archived document carries (documents from before it was kept have none). */
+function archivedPartnerId(document: Buffer): boolean {
+  try {
+    return Number.isSafeInteger((JSON.parse(document.toString('utf8')) as { partnerId?: unknown }).partnerId);
+  } catch {
+    return false; // not JSON: Receiver.replay says so
+  }
+}
+
 interface Replayed {
   readonly eventNotificationJobId: string;
   readonly archiveKey: string;
@@ -137,14 +168,12 @@ interface Replayed {
 export async function replayNotificationsOnAws(options: AwsNotificationReplayOptions, io: Io): Promise<number> {
   // ---- the command line and environment, before any request ----------------------------------
   const ids = [...new Set(options.ids)];
-  for (const id of ids) if (!/^\d{1,20}$/.test(id)) throw new UsageError(`--notification takes an eventNotificationJobId (a number), got '${id}'`);
+  for (const id of ids) if (!EVENT_ID.test(id)) throw new UsageError(`--notification takes an eventNotificationJobId (digits, as the receiver logs it; at most 64 of A-Z a-z 0-9 _ . -), got '${id}'`);
   const date = options.date !== undefined ? parseDay(options.date) : undefined;
   const bucket = options.bucket ?? io.env.BUCKET_NAME;
   if (!bucket) throw new UsageError('no bucket: pass --bucket NAME or set BUCKET_NAME (stack output BucketName, where the receiver archives notifications)');
   const partnerRaw = io.env.KALTURA_PARTNER_ID;
-  if (!partnerRaw || !/^\d+$/.test(partnerRaw)) {
-    throw new UsageError(`set KALTURA_PARTNER_ID to the partner id the stack was deployed with (the receiver uses it for notifications whose object has no partnerId)${partnerRaw ? ` (got '${partnerRaw}')` : ''}`);
-  }
+  if (partnerRaw !== undefined && partnerRaw !== '' && !/^\d+$/.test(partnerRaw)) throw new UsageError(`KALTURA_PARTNER_ID must be a partner id (digits), got '${partnerRaw}'`);
   try {
     credentialsFromEnv(io.env);
   } catch (error) {
@@ -168,19 +197,25 @@ export async function replayNotificationsOnAws(options: AwsNotificationReplayOpt
       if (!hit) {
         throw new WorkFailedError(
           date !== undefined
-            ? `no archived notification ${id} at s3://${bucket}/${archiveKeyForIso(id, date)}; check the date (the UTC day it was received) or leave --date out to search the last ${options.archiveDays} days`
-            : `no archived notification ${id} in s3://${bucket}/${ARCHIVE_PREFIX} for the last ${options.archiveDays} days; pass --date if it is older or check the id`,
+            ? `nothing sent: no archived notification ${id} at s3://${bucket}/${archiveKeyForIso(id, date)}; check the date (the UTC day it was received) or leave --date out to search the archive's ${options.archiveDays} days`
+            : `nothing sent: no archived notification ${id} in s3://${bucket}/${ARCHIVE_PREFIX} from the last ${options.archiveDays + 1} days (the archive keeps ${options.archiveDays}); check the id, or pass --date if the bucket keeps notifications longer`,
         );
       }
       return { id, ...hit };
     }),
   );
+  // Documents archived before the receiver kept its partner id need the deployed one (it stands in for
+  // a notification whose object has no partnerId, and so decides partner jobs and their ids).
+  const withoutPartner = found.filter((f) => !archivedPartnerId(f.document)).map((f) => f.id);
+  if (withoutPartner.length > 0 && !partnerRaw) {
+    throw new UsageError(`nothing sent: notification${withoutPartner.length > 1 ? 's' : ''} ${withoutPartner.join(', ')} ${withoutPartner.length > 1 ? 'were' : 'was'} archived without the receiver's partner id; set KALTURA_PARTNER_ID to the partner id the stack was deployed with`);
+  }
   const replayed: Replayed[] = [];
   for (const { id, key, document } of found) {
     const queue = new DeferredQueue();
     const receiver = createReceiver({
       config,
-      partnerId: Number(partnerRaw),
+      partnerId: Number(partnerRaw) || 0, // used only for documents without their own (checked above)
       secrets: async () => [], // replay never verifies: the archive holds bodies verified on arrival
       queue,
       archive,
@@ -228,8 +263,21 @@ export async function replayNotificationsOnAws(options: AwsNotificationReplayOpt
   }
 
   // ---- send, per notification and kind in the receiver's order ------------------------------------
+  const sent: string[] = [];
   for (const r of replayed) {
-    for (const s of r.sends) await queues.get(s.kind)!.send(s.kind, s.messages);
+    for (const s of r.sends) {
+      try {
+        await queues.get(s.kind)!.send(s.kind, s.messages);
+      } catch (error) {
+        // Some jobs may have gone: say which, and that running the command again is safe.
+        const already = sent.length > 0 ? `already queued: ${sent.join('; ')}` : 'nothing was queued before it';
+        throw new WorkFailedError(
+          `sending notification ${r.eventNotificationJobId}'s ${s.kind} jobs failed (${error instanceof Error ? error.message : String(error)}); ${already}. Running the same command again is safe: job ids are deterministic and the workers' effects are keyed by them.`,
+          { cause: error },
+        );
+      }
+      sent.push(`notification ${r.eventNotificationJobId} ${s.kind} (${s.messages.length})`);
+    }
     if (!options.json) {
       io.out(`notification ${r.eventNotificationJobId} (s3://${bucket}/${r.archiveKey}): ${r.jobs.length} job(s) queued from rule(s) ${r.rules.join(', ') || '(none matched)'}${r.jobs.length > 0 ? ` on the ${[...new Set(r.jobs.map((j) => j.kind))].join(', ')} job queue(s)` : ''}`);
     }

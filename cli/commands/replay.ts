@@ -82,11 +82,13 @@ the endpoint).
 
 With --aws --notification the archived notification is read from the stack's bucket (--bucket or
 BUCKET_NAME; stack output BucketName): s3://<bucket>/archive/notifications/<yyyy>/<mm>/<dd>/<id>.json,
-the UTC day it was received. Without --date the days are searched back from today over the archive's
-${ARCHIVE_DAYS} days. Its jobs come from the configuration (REPORTING_CONFIG, as for the local replay): use the
-one the stack was deployed with, and KALTURA_PARTNER_ID as deployed. They go to the kinds' job queues,
-<KIND>_QUEUE_URL (e.g. EXPORT_QUEUE_URL; stack output <Kind>QueueUrl, e.g. ExportQueueUrl), each needed
-only when a job of that kind is to be sent; nothing is sent unless every one needed is set.
+the UTC day it was received. Without --date the days are searched back from tomorrow over the archive's
+${ARCHIVE_DAYS} days (and one more). Its jobs come from the configuration (REPORTING_CONFIG, as for the local
+replay): use the one the stack was deployed with. The partner id comes from the archived document
+(KALTURA_PARTNER_ID, as deployed, is needed only for documents archived before it was kept). They go to the
+kinds' job queues, <KIND>_QUEUE_URL (e.g. EXPORT_QUEUE_URL; stack output <Kind>QueueUrl, e.g. ExportQueueUrl),
+each needed only when a job of that kind is to be sent; nothing is sent unless every one needed is set, and
+if SQS fails part way the error says what was already queued (running the command again is safe).
 AWS_ENDPOINT_URL_S3 overrides the S3 endpoint. Same job ids as the first time: workers replace, not add.
 
 KIND is one of: ${JOB_KINDS.join(', ')}.
@@ -98,7 +100,7 @@ Options:
   -h, --help         show this help
 
 Exit codes: 0 done, 1 nothing found to replay, queueing failed or AWS refused, 2 usage error (also a
-missing bucket, queue URL, KALTURA_PARTNER_ID or AWS credentials with --aws).`;
+missing bucket, queue URL or AWS credentials with --aws, or KALTURA_PARTNER_ID for an old document).`;
 
 async function findArchived(bucketRoot: string, eventId: string): Promise<string | undefined> {
   const base = join(bucketRoot, 'archive', 'notifications');
@@ -170,7 +172,7 @@ export const replayCommand: Command = {
       });
       const results = [];
       for (const eventId of values.notification) {
-        if (!/^\d{1,20}$/.test(eventId)) throw new UsageError(`--notification takes an eventNotificationJobId (a number), got '${eventId}'`);
+        if (!/^[A-Za-z0-9_.-]{1,64}$/.test(eventId)) throw new UsageError(`--notification takes an eventNotificationJobId (digits, as the receiver logs it; at most 64 of A-Z a-z 0-9 _ . -), got '${eventId}'`);
         const file = await findArchived(bucketRoot, eventId);
         if (!file) throw new WorkFailedError(`no archived notification ${eventId} under ${join(bucketRoot, 'archive', 'notifications')}; for one the deployed stack received, add --aws (kreports replay --help)`);
         const match = await receiver.replay(await readFile(file));

@@ -19,7 +19,7 @@ export class AwsServiceError extends ReportingError {
     readonly details: Record<string, unknown> = {},
     options?: { cause?: unknown },
   ) {
-    super(`${service} ${operation} failed: ${code} (HTTP ${statusCode})${message ? `: ${message}` : ''}.${retryableCode(code, statusCode) ? ' Temporary; retry.' : ' Check the permissions and resource names of the deployment.'}`, options);
+    super(`${service} ${operation} failed: ${code} (HTTP ${statusCode})${message ? `: ${message.replace(/\.+$/, '')}` : ''}.${retryableCode(code, statusCode) ? ' Temporary; retry.' : ' Check the permissions and resource names of the deployment.'}`, options);
     this.retryable = retryableCode(code, statusCode);
   }
 }

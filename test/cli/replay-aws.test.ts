@@ -12,6 +12,7 @@ import { createS3LiteBlobStore } from '../../shared/aws/s3-lite-blob-store.js';
 import { createMemoryLogger } from '../../shared/logging/logger.js';
 import { createReceiver } from '../../shared/webhook/receiver.js';
 import { signNotification } from '../../shared/webhook/signature.js';
+import { archiveDocument } from '../../shared/webhook/notification-archive.js';
 import type { JobKind, JobMessage } from '../../shared/jobs/job-message.js';
 import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 import { writeFile } from 'node:fs/promises';
@@ -204,7 +205,6 @@ function notificationEnv(extra: Record<string, string | undefined> = {}): Record
     AWS_ENDPOINT_URL_S3: s3.url,
     AWS_ENDPOINT_URL_SQS: jobSqs.url,
     BUCKET_NAME: BUCKET,
-    KALTURA_PARTNER_ID: '4242',
     ...extra,
   };
 }
@@ -217,6 +217,9 @@ const idsOf = (jobs: ReadonlyArray<{ kind: JobKind; jobId: string }>, kind: JobK
 
 const JSON_RECEIVED = daysAgo(10);
 const JSON_ID = 91000001;
+/** The receiver accepts ids of up to 64 of A-Z a-z 0-9 _ . -, so replay must too. */
+const TEXT_ID = 'job_abc-1.2';
+let textIdOriginal: Array<{ kind: JobKind; jobId: string }>;
 const LEGACY_RECEIVED = daysAgo(3);
 const LEGACY_ID = 91000002;
 let jsonOriginal: Array<{ kind: JobKind; jobId: string }>;
@@ -226,6 +229,7 @@ beforeAll(async () => {
   s3 = await startSigningCheckS3(S3_REGION);
   jobSqs = await startFakeSqs();
   jsonOriginal = await receiveOnce(JSON.stringify(entryReadyNotification(JSON_ID, '1_replayaws')), 'sha256', JSON_RECEIVED);
+  textIdOriginal = await receiveOnce(JSON.stringify(entryReadyNotification(TEXT_ID as unknown as number, '1_textid')), 'sha256', JSON_RECEIVED);
   legacyOriginal = await receiveOnce(`data=${encodeURIComponent(JSON.stringify(entryReadyNotification(LEGACY_ID, '1_legacyaws')))}`, 'sha1', LEGACY_RECEIVED);
 });
 afterAll(async () => {
@@ -286,8 +290,57 @@ describe('kreports replay --aws --notification', () => {
     const result = await runCli(['replay', '--aws', '--notification', String(JSON_ID), '--notification', '91000999'], notificationEnv(queueUrls('unknown')));
 
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`no archived notification 91000999 in s3://${BUCKET}/archive/notifications/ for the last 90 days; pass --date`);
+    expect(result.stderr).toContain(`nothing sent: no archived notification 91000999 in s3://${BUCKET}/archive/notifications/ from the last 91 days (the archive keeps 90)`);
     expect(jobSqs.requests.length).toBe(before);
+  });
+
+  it('replays a notification whose id is not only digits, as the receiver accepted it', async () => {
+    const urls = queueUrls('text-id');
+
+    const result = await runCli(['replay', '--aws', '--notification', TEXT_ID], notificationEnv(urls));
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(jobIdsOn(urls.EXPORT_QUEUE_URL)).toEqual(idsOf(textIdOriginal, 'export'));
+  });
+
+  it('when SQS fails part way, exits 1 saying what was already queued and that running it again is safe', async () => {
+    // Prepare: the export queue takes messages, the check queue answers 500 every time.
+    const urls = queueUrls('partial');
+    jobSqs.failingQueues.add(urls.CHECK_QUEUE_URL);
+    try {
+      // Act
+      const result = await runCli(['replay', '--aws', '--notification', String(JSON_ID)], notificationEnv(urls));
+      // Assess
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain(`sending notification ${JSON_ID}'s check jobs failed`);
+      expect(result.stderr).toContain(`already queued: notification ${JSON_ID} export (1)`);
+      expect(result.stderr).toContain('Running the same command again is safe');
+      expect(jobIdsOn(urls.EXPORT_QUEUE_URL)).toEqual(idsOf(jsonOriginal, 'export'));
+    } finally {
+      jobSqs.failingQueues.delete(urls.CHECK_QUEUE_URL);
+    }
+  });
+
+  it('needs KALTURA_PARTNER_ID only for a document archived without the receiver\'s partner id, and then sends nothing without it', async () => {
+    // Prepare: a document as receivers wrote it before they kept their partner id.
+    const key = `archive/notifications/${dayPath(JSON_RECEIVED)}/91000003.json`;
+    const store = createS3LiteBlobStore({ bucket: BUCKET, region: S3_REGION, endpoint: s3.url, credentials: () => TEST_CREDENTIALS });
+    const body = JSON.stringify(entryReadyNotification(91000003, '1_oldformat'));
+    await store.putBytes(key, archiveDocument({ eventNotificationJobId: '91000003', receivedAt: JSON_RECEIVED.toISOString(), contentType: 'application/json', hashAlgo: 'sha256', bodyFormat: 'json' }, Buffer.from(body), body), { contentType: 'application/json' });
+    const urls = queueUrls('old-format');
+    const before = jobSqs.requests.length;
+    // Act
+    const without = await runCli(['replay', '--aws', '--notification', '91000003'], notificationEnv(urls));
+    const sentWithout = jobSqs.requests.length - before;
+    const withId = await runCli(['replay', '--aws', '--notification', '91000003'], notificationEnv({ ...urls, KALTURA_PARTNER_ID: '4242' }));
+    // Assess
+    expect(without.code).toBe(2);
+    expect(without.stderr).toMatch(/nothing sent: notification 91000003 was archived without the receiver's partner id; set KALTURA_PARTNER_ID/);
+    expect(sentWithout).toBe(0);
+    expect(withId.code).toBe(0);
+    expect(jobIdsOn(urls.EXPORT_QUEUE_URL)).toHaveLength(1);
   });
 
   it('exits 2 naming BUCKET_NAME and its stack output when no bucket is given', async () => {

@@ -112,6 +112,8 @@ export interface FakeSqs extends JsonPeer {
   failEntries: number;
   /** Answer the next N calls with HTTP 500. */
   failCalls: number;
+  /** Answer every call for these queue URLs with HTTP 500. */
+  readonly failingQueues: Set<string>;
   readonly batchSizes: number[];
 }
 
@@ -119,7 +121,9 @@ export async function startFakeSqs(): Promise<FakeSqs> {
   const queues = new Map<string, Array<{ body: string; attributes: Record<string, unknown>; delaySeconds?: number }>>();
   const batchSizes: number[] = [];
   const state = { failEntries: 0, failCalls: 0 };
+  const failingQueues = new Set<string>();
   const peer = await startJsonPeer('sqs', (op, input) => {
+    if (failingQueues.has(String(input.QueueUrl))) return { status: 500, body: { __type: 'com.amazonaws.sqs#InternalError', message: 'simulated' } };
     if (state.failCalls > 0) {
       state.failCalls--;
       return { status: 500, body: { __type: 'com.amazonaws.sqs#InternalError', message: 'simulated' } };
@@ -147,6 +151,7 @@ export async function startFakeSqs(): Promise<FakeSqs> {
   return Object.defineProperties(peer, {
     queues: { value: queues },
     batchSizes: { value: batchSizes },
+    failingQueues: { value: failingQueues },
     failEntries: { get: () => state.failEntries, set: (n: number) => { state.failEntries = n; } },
     failCalls: { get: () => state.failCalls, set: (n: number) => { state.failCalls = n; } },
   }) as FakeSqs;
