@@ -203,9 +203,9 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
       const bareRuns: LoadResult[] = [];
       const receiverRuns: LoadResult[] = [];
       try {
-        // Warm-up: JIT, sockets, caches.
-        await load(bare.url, connections, 300, 2000);
-        await load(receiver.url, connections, 300, 2000);
+        // Warm-up: JIT (the receiver's hot path is optimised after a few thousand notifications), sockets, caches.
+        await load(bare.url, connections, 1000, 5000);
+        await load(receiver.url, connections, 1000, 5000);
         // Which goes first alternates too, so a drift over the run does not favour either side.
         for (let round = 0; round < rounds; round++) {
           if (round % 2 === 0) {
