@@ -1,7 +1,7 @@
 /**
  * Receiver throughput through the local HTTP server (the same `Receiver.handle` as the Lambda)
  * versus a bare `node:http` server that reads the body and answers 200, same run, same signed
- * ~3 KB notification bodies (each with a fresh eventNotificationJobId), load from a separate
+ * ~2.7 KB notification bodies (each with a fresh eventNotificationJobId), load from a separate
  * process (bench/receiver/load-client.ts, undici, keep-alive connections, loopback).
  *
  * Receiver variants:
@@ -158,7 +158,8 @@ async function measure(url: string, connections: number, durationMs: number, max
  * rounds, and the ratio is the median of the rounds' ratios (the receiver over the bare run of the
  * same round; which one goes first alternates). On a shared 2-core machine the bare server's rate
  * alone drifted by a third within minutes; alternating makes each ratio compare runs seconds apart,
- * and the median drops the odd round that another process disturbed. The file-idempotency variant runs once (no target).
+ * and the median drops the odd round that another process disturbed. The file-idempotency variant
+ * runs once (no target).
  */
 export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
   const rounds = options.quick ? 3 : 5;
