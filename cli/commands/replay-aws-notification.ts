@@ -191,19 +191,19 @@ export async function replayNotificationsOnAws(options: AwsNotificationReplayOpt
   const now = options.now ?? (() => new Date());
 
   // ---- find and match every notification; nothing is sent yet ------------------------------------
-  const found = await Promise.all(
-    ids.map(async (id) => {
-      const hit = await findFirst(archive, bucket, candidateKeys(id, now(), date, options.archiveDays));
-      if (!hit) {
-        throw new WorkFailedError(
-          date !== undefined
-            ? `nothing sent: no archived notification ${id} at s3://${bucket}/${archiveKeyForIso(id, date)}; check the date (the UTC day it was received) or leave --date out to search the archive's ${options.archiveDays} days`
-            : `nothing sent: no archived notification ${id} in s3://${bucket}/${ARCHIVE_PREFIX} from the last ${options.archiveDays + 1} days (the archive keeps ${options.archiveDays}); check the id, or pass --date if the bucket keeps notifications longer`,
-        );
-      }
-      return { id, ...hit };
-    }),
-  );
+  // One id after another: at most SEARCH_CONCURRENCY requests in flight, however many ids are given.
+  const found: Array<{ id: string; key: string; document: Buffer }> = [];
+  for (const id of ids) {
+    const hit = await findFirst(archive, bucket, candidateKeys(id, now(), date, options.archiveDays));
+    if (!hit) {
+      throw new WorkFailedError(
+        date !== undefined
+          ? `nothing sent: no archived notification ${id} at s3://${bucket}/${archiveKeyForIso(id, date)}; check the date (the UTC day it was received) or leave --date out to search the archive's ${options.archiveDays} days`
+          : `nothing sent: no archived notification ${id} in s3://${bucket}/${ARCHIVE_PREFIX} from the last ${options.archiveDays + 1} days (the archive keeps ${options.archiveDays}); check the id, or pass --date if the bucket keeps notifications longer`,
+      );
+    }
+    found.push({ id, ...hit });
+  }
   // Documents archived before the receiver kept its partner id need the deployed one (it stands in for
   // a notification whose object has no partnerId, and so decides partner jobs and their ids).
   const withoutPartner = found.filter((f) => !archivedPartnerId(f.document)).map((f) => f.id);
