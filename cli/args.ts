@@ -13,10 +13,30 @@ export interface Parsed<O extends Options> {
   readonly help: boolean;
 }
 
+/**
+ * `--order -count_plays` as `--order=-count_plays`: parseArgs refuses a value that starts with a dash
+ * ("argument is ambiguous"), but a descending sort field or a negative number is what users write.
+ * Only a string option followed by `-<not a dash>` that is no known short flag is joined.
+ */
+function joinDashValues(args: ReadonlyArray<string>, options: Options): string[] {
+  const shortFlags = new Set(['h', ...Object.values(options).flatMap((o) => (o.short ? [o.short] : []))]);
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const name = /^--([^=]+)$/.exec(arg)?.[1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[^-]/.test(next) && !shortFlags.has(next.slice(1))) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export function parseCommandArgs<O extends Options>(command: string, args: ReadonlyArray<string>, options: O, positionals: { min?: number; max?: number; names?: string } = {}): Parsed<O> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: (positionals.max ?? 0) > 0 });
+    parsed = parseArgs({ args: joinDashValues(args, options), options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: (positionals.max ?? 0) > 0 });
   } catch (error) {
     throw new UsageError(`${describeParseError(error)}. Run: kreports ${command} --help`);
   }

@@ -176,10 +176,30 @@ export const replayCommand: Command = {
         const file = await findArchived(bucketRoot, eventId);
         if (!file) throw new WorkFailedError(`no archived notification ${eventId} under ${join(bucketRoot, 'archive', 'notifications')}; for one the deployed stack received, add --aws (kreports replay --help)`);
         const match = await receiver.replay(await readFile(file));
-        results.push({ eventNotificationJobId: eventId, archiveKey: relative(bucketRoot, file), rules: match.matchedRules, jobs: match.messages.map((m) => ({ kind: m.spec.kind, job: m.spec.name, jobId: m.jobId })) });
+        const unresolved = match.unresolved.map((u) => ({ rule: u.rule, job: u.job, kind: u.kind, reason: u.reason }));
+        results.push({ eventNotificationJobId: eventId, archiveKey: relative(bucketRoot, file), rules: match.matchedRules, jobs: match.messages.map((m) => ({ kind: m.spec.kind, rule: m.rule, job: m.spec.name, jobId: m.jobId })), unresolved });
         if (!values.json) io.out(`notification ${eventId}: ${match.messages.length} job(s) queued from rule(s) ${match.matchedRules.join(', ') || '(none matched)'}; ${where}`);
+        // As with --aws: the other jobs went (exit 0), but a job that still cannot be built is said, not dropped.
+        for (const u of unresolved) io.err(`kreports replay: notification ${eventId}: job ${u.rule}/${u.job} (${u.kind}) still cannot be built: ${u.reason}`);
       }
-      if (values.json) io.out(JSON.stringify({ replayed: results }));
+      // The dead letters of jobs that could not be built from these notifications, now queued: done with, as a
+      // replayed dead letter is once it is queued again.
+      const cleared: string[] = [];
+      for (const letter of await sink.list()) {
+        let body: { type?: unknown; rule?: unknown; job?: unknown; eventNotificationJobId?: unknown };
+        try {
+          body = JSON.parse(letter.body) as typeof body;
+        } catch {
+          continue;
+        }
+        if (body.type !== 'unbuildable-job') continue;
+        const replayedJob = results.some((r) => r.eventNotificationJobId === String(body.eventNotificationJobId) && r.jobs.some((j) => j.rule === body.rule && j.job === body.job));
+        if (!replayedJob) continue;
+        await sink.remove(letter.kind, letter.id);
+        cleared.push(`${letter.kind}/${letter.id}`);
+      }
+      if (cleared.length > 0 && !values.json) io.out(`removed the dead letter(s) of the jobs now queued: ${cleared.join(', ')}`);
+      if (values.json) io.out(JSON.stringify({ replayed: results, clearedDeadLetters: cleared }));
       return EXIT_OK;
     }
 

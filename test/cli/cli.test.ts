@@ -176,7 +176,8 @@ describe('kreports send-test-webhook', () => {
 describe('kreports export and schedule run (built-in simulator)', () => {
   it.concurrent('runs an ad-hoc export with plain progress lines when not on a terminal', async () => {
     const dataDir = await aDataDir();
-    const result = await runCli(['export', '--report-type', '1', '--from', '2026-11-01', '--to', '2026-11-08', '--filter', 'entryIdIn=1_big_cli', '--name', 'big-cli'], { DATA_DIR: dataDir, SIMULATOR_BIG_ROWS: '9000' });
+    // `--order -count_plays`: a value starting with a dash, written as the docs write it.
+    const result = await runCli(['export', '--report-type', '1', '--from', '2026-11-01', '--to', '2026-11-08', '--filter', 'entryIdIn=1_big_cli', '--order', '-count_plays', '--name', 'big-cli'], { DATA_DIR: dataDir, SIMULATOR_BIG_ROWS: '9000' });
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/progress: 4,000 rows, 1 page\(s\)/);
     expect(result.stderr).toMatch(/progress: 9,000 rows, 3 page\(s\)/);
@@ -184,6 +185,7 @@ describe('kreports export and schedule run (built-in simulator)', () => {
     expect(result.stdout).toContain(`${key}.csv`);
     const manifest = JSON.parse(await readFile(join(dataDir, 'bucket', `${key}.manifest.json`), 'utf8'));
     expect(manifest.rows).toBe(9000);
+    expect(JSON.stringify(manifest)).toContain('"order":"-count_plays"');
   });
 
   it.concurrent('runs a configured rule job for a subject, --json', async () => {
@@ -313,6 +315,36 @@ describe('kreports replay', () => {
     expect(out.replayed[0].jobs.map((j: { kind: string }) => j.kind).sort()).toEqual(['check', 'export']);
     expect(await readdir(join(dataDir, 'queues', 'export'))).toHaveLength(1);
     expect(await readdir(join(dataDir, 'queues', 'check'))).toHaveLength(1);
+  });
+
+  it.concurrent('says which job still cannot be built, and once the rule is fixed queues it and removes its dead letter', async () => {
+    // Prepare: an archived notification without categoryId, a rule job that needs it, and the dead letter the receiver wrote.
+    const dataDir = await aDataDir();
+    const body = buildNotification(4242, 'x', { entryId: '1_fixme', eventNotificationJobId: 555002 }).body.toString('utf8');
+    const archiveDir = join(dataDir, 'bucket', 'archive', 'notifications', '2026', '11', '20');
+    await mkdir(archiveDir, { recursive: true });
+    await writeFile(join(archiveDir, '555002.json'), JSON.stringify({ version: 1, eventNotificationJobId: '555002', receivedAt: '2026-11-20T10:00:00.000Z', hashAlgo: 'sha256', bodyFormat: 'json', body }));
+    const ruleWith = (subject: string) => ['version: 1', 'rules:', '  - name: by-category', '    when: { eventType: OBJECT_CHANGED }', '    jobs:', '      - kind: export', '        name: category-plays', '        scope: category', `        subject: '${subject}'`, '        source: { type: table, reportType: 1 }'].join('\n');
+    const broken = join(dataDir, 'broken.yaml');
+    const fixed = join(dataDir, 'fixed.yaml');
+    await writeFile(broken, ruleWith('{object.categoryId}'));
+    await writeFile(fixed, ruleWith('{object.partnerId}'));
+    const sink = new LocalDeadLetterSink(dataDir);
+    await sink.sendWithId({ kind: 'export', body: JSON.stringify({ type: 'unbuildable-job', rule: 'by-category', job: 'category-plays', eventNotificationJobId: '555002', archiveKey: 'archive/notifications/2026/11/20/555002.json' }), reason: 'Placeholder {object.categoryId} …', errorName: 'PlaceholderError', failedAt: new Date().toISOString(), attempts: 1 });
+    // Act
+    const still = await runCli(['replay', '--notification', '555002', '--json'], { DATA_DIR: dataDir, REPORTING_CONFIG: broken });
+    const lettersAfterStill = await sink.list();
+    const done = await runCli(['replay', '--notification', '555002'], { DATA_DIR: dataDir, REPORTING_CONFIG: fixed });
+    // Assess
+    expect(still.code).toBe(0);
+    expect(JSON.parse(still.stdout).replayed[0].unresolved).toEqual([expect.objectContaining({ rule: 'by-category', job: 'category-plays', kind: 'export' })]);
+    expect(still.stderr).toMatch(/job by-category\/category-plays \(export\) still cannot be built: Placeholder \{object\.categoryId\}/);
+    expect(lettersAfterStill).toHaveLength(1);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/notification 555002: 1 job\(s\) queued/);
+    expect(done.stdout).toMatch(/removed the dead letter\(s\) of the jobs now queued: export\//);
+    expect(await sink.list()).toEqual([]);
+    expect(await readdir(join(dataDir, 'queues', 'export'))).toHaveLength(1);
   });
 });
 
