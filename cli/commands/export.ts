@@ -86,7 +86,15 @@ function parseWindow(value: string): WindowSpec {
 
 function parseBoundary(m: Modules, flag: string, value: string, timezone: string): number {
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (day) return m.instantOf({ year: Number(day[1]), month: Number(day[2]), day: Number(day[3]), hour: 0, minute: 0 }, timezone);
+  if (day) {
+    // A calendar day that exists: instantOf would roll 2026-13-45 over into 2027 without a word.
+    const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
+    const check = new Date(Date.UTC(year, month - 1, date));
+    if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== date) {
+      throw new UsageError(`--${flag} is not a calendar day: '${value}' (YYYY-MM-DD)`);
+    }
+    return m.instantOf({ year, month, day: date, hour: 0, minute: 0 }, timezone);
+  }
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new UsageError(`--${flag} must be a date YYYY-MM-DD or an ISO 8601 time (got '${value}')`);
   return ms;

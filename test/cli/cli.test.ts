@@ -51,6 +51,12 @@ describe('kreports usage', () => {
     expect(result.stdout).toContain(`kreports ${name}`);
   });
 
+  it.concurrent('exits 2 naming a --from that is not a calendar day (rather than rolling it over)', async () => {
+    const result = await runCli(['export', '--report-type', '1', '--from', '2026-13-45', '--to', '2026-11-08'], { DATA_DIR: await aDataDir() });
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)).toEqual(["kreports export: --from is not a calendar day: '2026-13-45' (YYYY-MM-DD)"]);
+  });
+
   it.concurrent.each(COMMANDS)('%s with an unknown flag exits 2 with one line', async (name) => {
     const result = await runCli([name, '--no-such-flag']);
     expect(result.code).toBe(2);
