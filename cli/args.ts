@@ -23,9 +23,14 @@ function joinDashValues(args: ReadonlyArray<string>, options: Options): string[]
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
+    if (arg === '--') {
+      out.push(...args.slice(i)); // positionals from here on, untouched
+      break;
+    }
     const next = args[i + 1];
     const name = /^--([^=]+)$/.exec(arg)?.[1];
-    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[^-]/.test(next) && !shortFlags.has(next.slice(1))) {
+    // `-qh` is a cluster of short flags, `-count_plays` or `-5` a value: the first letter decides.
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[^-]/.test(next) && !shortFlags.has(next.charAt(1))) {
       out.push(`${arg}=${next}`);
       i++;
     } else out.push(arg);

@@ -85,15 +85,17 @@ function parseWindow(value: string): WindowSpec {
 }
 
 function parseBoundary(m: Modules, flag: string, value: string, timezone: string): number {
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  // A calendar day that exists, alone or starting an ISO time: instantOf and Date.parse would roll
+  // 2026-13-45 or 2026-02-30T00:00:00Z over into another day without a word.
+  const day = /^(\d{4})-(\d{2})-(\d{2})(T|$)/.exec(value);
   if (day) {
-    // A calendar day that exists: instantOf would roll 2026-13-45 over into 2027 without a word.
     const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
-    const check = new Date(Date.UTC(year, month - 1, date));
+    const check = new Date(0);
+    check.setUTCFullYear(year, month - 1, date); // not Date.UTC, which reads years 0-99 as 1900-1999
     if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== date) {
-      throw new UsageError(`--${flag} is not a calendar day: '${value}' (YYYY-MM-DD)`);
+      throw new UsageError(`--${flag} is not a calendar day: '${value}' (YYYY-MM-DD, or an ISO 8601 time)`);
     }
-    return m.instantOf({ year, month, day: date, hour: 0, minute: 0 }, timezone);
+    if (day[4] === '') return m.instantOf({ year, month, day: date, hour: 0, minute: 0 }, timezone);
   }
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new UsageError(`--${flag} must be a date YYYY-MM-DD or an ISO 8601 time (got '${value}')`);

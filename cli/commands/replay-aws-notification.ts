@@ -56,7 +56,7 @@ function parseDay(value: string): string {
 }
 
 /**
- * Keys the id may have, newest first: `--date`'s day only, else today (UTC) and every day back over the
+ * Keys the id may have, newest first: `--date`'s day only, else tomorrow (UTC) and every day back over the
  * archive's retention. One day more than the retention: S3 lifecycle expiry runs some time after the
  * object's age passes it, so the oldest day can still be there.
  */
@@ -86,13 +86,13 @@ async function findFirst(store: BlobStore, bucket: string, keys: ReadonlyArray<s
   return undefined;
 }
 
-/** A failed GetObject, said with the bucket and key and what usually causes it. */
+/** A failed GetObject, said with the bucket and key, what S3 said, and what usually causes it. */
 function s3ReadError(error: unknown, bucket: string, key: string): Error {
   if (!(error instanceof AwsServiceError)) return error instanceof Error ? error : new Error(String(error));
   const where = `s3://${bucket}/${key}`;
-  if (error.code === 'AccessDenied') {
+  if (error.code === 'AccessDenied' || (error.statusCode === 403 && error.code === `HTTP${error.statusCode}`)) {
     return new WorkFailedError(
-      `S3 refused GetObject on ${where} (AccessDenied): the caller needs s3:GetObject on arn:aws:s3:::${bucket}/${ARCHIVE_PREFIX}* and s3:ListBucket on the bucket (without ListBucket S3 answers 403 instead of 404 for a day that has no such notification; with --date only that day is read)`,
+      `S3 refused GetObject on ${where} (${error.message}) Nothing was sent. Usually the caller lacks s3:GetObject on arn:aws:s3:::${bucket}/${ARCHIVE_PREFIX}* or s3:ListBucket on the bucket (without ListBucket S3 answers 403 instead of 404 for a day that has no such notification; with --date only that day is read), or kms:Decrypt on the bucket's key.`,
       { cause: error },
     );
   }
@@ -106,7 +106,7 @@ function s3ReadError(error: unknown, bucket: string, key: string): Error {
     NoSuchBucket: 'check --bucket / BUCKET_NAME (stack output BucketName)',
   };
   const advice = hint[error.code] ?? (error.statusCode === 301 ? 'the bucket is in another region: set AWS_REGION to it' : error.retryable ? 'temporary: run the command again' : 'check the credentials, region and bucket');
-  return new WorkFailedError(`reading ${where} failed: ${error.code} (HTTP ${error.statusCode}); ${advice}. Nothing was sent.`, { cause: error });
+  return new WorkFailedError(`reading ${where} failed (${error.message}) Nothing was sent; ${advice}.`, { cause: error });
 }
 
 /**
@@ -270,9 +270,9 @@ export async function replayNotificationsOnAws(options: AwsNotificationReplayOpt
         await queues.get(s.kind)!.send(s.kind, s.messages);
       } catch (error) {
         // Some jobs may have gone: say which, and that running the command again is safe.
-        const already = sent.length > 0 ? `already queued: ${sent.join('; ')}` : 'nothing was queued before it';
+        const already = sent.length > 0 ? `queued before it: ${sent.join('; ')}` : 'nothing was queued before it';
         throw new WorkFailedError(
-          `sending notification ${r.eventNotificationJobId}'s ${s.kind} jobs failed (${error instanceof Error ? error.message : String(error)}); ${already}. Running the same command again is safe: job ids are deterministic and the workers' effects are keyed by them.`,
+          `sending notification ${r.eventNotificationJobId}'s ${s.kind} jobs failed (${error instanceof Error ? error.message : String(error)}); ${already}; some of these ${s.kind} jobs may have gone too. Running the same command again is safe: job ids are deterministic and the workers' effects are keyed by them.`,
           { cause: error },
         );
       }

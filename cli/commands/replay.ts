@@ -171,10 +171,15 @@ export const replayCommand: Command = {
         logger,
       });
       const results = [];
+      // Every notification is found before the first is replayed: a missing one leaves nothing queued.
+      const files: Array<{ eventId: string; file: string }> = [];
       for (const eventId of values.notification) {
         if (!/^[A-Za-z0-9_.-]{1,64}$/.test(eventId)) throw new UsageError(`--notification takes an eventNotificationJobId (digits, as the receiver logs it; at most 64 of A-Z a-z 0-9 _ . -), got '${eventId}'`);
         const file = await findArchived(bucketRoot, eventId);
-        if (!file) throw new WorkFailedError(`no archived notification ${eventId} under ${join(bucketRoot, 'archive', 'notifications')}; for one the deployed stack received, add --aws (kreports replay --help)`);
+        if (!file) throw new WorkFailedError(`nothing queued: no archived notification ${eventId} under ${join(bucketRoot, 'archive', 'notifications')}; for one the deployed stack received, add --aws (kreports replay --help)`);
+        files.push({ eventId, file });
+      }
+      for (const { eventId, file } of files) {
         const match = await receiver.replay(await readFile(file));
         const unresolved = match.unresolved.map((u) => ({ rule: u.rule, job: u.job, kind: u.kind, reason: u.reason }));
         results.push({ eventNotificationJobId: eventId, archiveKey: relative(bucketRoot, file), rules: match.matchedRules, jobs: match.messages.map((m) => ({ kind: m.spec.kind, rule: m.rule, job: m.spec.name, jobId: m.jobId })), unresolved });
@@ -192,8 +197,8 @@ export const replayCommand: Command = {
         } catch {
           continue;
         }
-        if (body.type !== 'unbuildable-job') continue;
-        const replayedJob = results.some((r) => r.eventNotificationJobId === String(body.eventNotificationJobId) && r.jobs.some((j) => j.rule === body.rule && j.job === body.job));
+        if (body.type !== 'unbuildable-job' || typeof body.eventNotificationJobId !== 'string') continue;
+        const replayedJob = results.some((r) => r.eventNotificationJobId === body.eventNotificationJobId && r.jobs.some((j) => j.rule === body.rule && j.job === body.job));
         if (!replayedJob) continue;
         await sink.remove(letter.kind, letter.id);
         cleared.push(`${letter.kind}/${letter.id}`);

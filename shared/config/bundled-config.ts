@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ReportingConfigSchema, type ReportingConfig } from './schema.js';
 import { formatIssues } from '../validation/format-issues.js';
 import { ValidationError } from '../errors/base-error.js';
+import { deepFreeze } from './deep-freeze.js';
 
 export async function readBundledConfig(path: string): Promise<ReportingConfig> {
   const file = isAbsolute(path) ? path : resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), path);
@@ -23,5 +24,5 @@ export async function readBundledConfig(path: string): Promise<ReportingConfig> 
     const details = formatIssues(file, parsed.error.issues);
     throw new ValidationError(`The bundled configuration is invalid: ${details.join('; ')}. Validate it with kreports validate-config and redeploy.`, details);
   }
-  return parsed.data;
+  return deepFreeze(parsed.data);
 }

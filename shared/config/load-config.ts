@@ -8,6 +8,7 @@ import { ReportingConfigSchema, type ReportingConfig } from './schema.js';
 import { formatIssues, formatPath } from '../validation/format-issues.js';
 import { parseCron } from '../schedules/cron.js';
 import { isValidTimeZone } from '../jobs/window.js';
+import { deepFreeze } from './deep-freeze.js';
 
 /** Parse configuration text (YAML is a superset of JSON; JSON files skip the YAML parser). */
 export async function parseConfigText(text: string, file: string): Promise<ReportingConfig> {
@@ -44,18 +45,6 @@ export function validateConfig(raw: unknown, file: string): ReportingConfig {
   return deepFreeze(config);
 }
 
-/**
- * A loaded configuration is read-only: job messages share its job specs (shared/jobs/create-job-message.ts
- * remembers things per spec object), so a change made in place would silently change every later job.
- * Frozen, such a change throws where it is made.
- */
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
-}
 
 type Problem = [path: Array<string | number>, reason: string];
 

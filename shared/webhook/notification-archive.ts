@@ -74,7 +74,7 @@ export function archiveDocument(envelope: ArchiveEnvelope, body: Uint8Array, tex
     ...(envelope.contentType !== undefined ? { contentType: envelope.contentType } : {}),
     hashAlgo: envelope.hashAlgo,
     bodyFormat: envelope.bodyFormat,
-    ...(envelope.partnerId !== undefined ? { partnerId: envelope.partnerId } : {}),
+    ...(Number.isSafeInteger(envelope.partnerId) ? { partnerId: envelope.partnerId } : {}),
   });
   // A string, not bytes: concatenation makes a rope without copying the body, and the store encodes
   // it once on the way out. `text` is valid UTF-8 decoded, so it encodes back to exactly `body`.

@@ -51,10 +51,12 @@ describe('kreports usage', () => {
     expect(result.stdout).toContain(`kreports ${name}`);
   });
 
-  it.concurrent('exits 2 naming a --from that is not a calendar day (rather than rolling it over)', async () => {
-    const result = await runCli(['export', '--report-type', '1', '--from', '2026-13-45', '--to', '2026-11-08'], { DATA_DIR: await aDataDir() });
-    expect(result.code).toBe(2);
-    expect(lines(result.stderr)).toEqual(["kreports export: --from is not a calendar day: '2026-13-45' (YYYY-MM-DD)"]);
+  it.concurrent('exits 2 naming a --from that is not a calendar day (rather than rolling it over), as a day or in an ISO time', async () => {
+    const day = await runCli(['export', '--report-type', '1', '--from', '2026-13-45', '--to', '2026-11-08'], { DATA_DIR: await aDataDir() });
+    const time = await runCli(['export', '--report-type', '1', '--from', '2026-02-30T00:00:00Z', '--to', '2026-03-05T00:00:00Z'], { DATA_DIR: await aDataDir() });
+    expect([day.code, time.code]).toEqual([2, 2]);
+    expect(lines(day.stderr)).toEqual(["kreports export: --from is not a calendar day: '2026-13-45' (YYYY-MM-DD, or an ISO 8601 time)"]);
+    expect(lines(time.stderr)).toEqual(["kreports export: --from is not a calendar day: '2026-02-30T00:00:00Z' (YYYY-MM-DD, or an ISO 8601 time)"]);
   });
 
   it.concurrent.each(COMMANDS)('%s with an unknown flag exits 2 with one line', async (name) => {
@@ -321,6 +323,18 @@ describe('kreports replay', () => {
     expect(out.replayed[0].jobs.map((j: { kind: string }) => j.kind).sort()).toEqual(['check', 'export']);
     expect(await readdir(join(dataDir, 'queues', 'export'))).toHaveLength(1);
     expect(await readdir(join(dataDir, 'queues', 'check'))).toHaveLength(1);
+  });
+
+  it.concurrent('queues nothing when one of several notifications is not in the archive', async () => {
+    const dataDir = await aDataDir();
+    const body = buildNotification(4242, 'x', { entryId: '1_first', eventNotificationJobId: 555003 }).body.toString('utf8');
+    const archiveDir = join(dataDir, 'bucket', 'archive', 'notifications', '2026', '11', '20');
+    await mkdir(archiveDir, { recursive: true });
+    await writeFile(join(archiveDir, '555003.json'), JSON.stringify({ version: 1, eventNotificationJobId: '555003', receivedAt: '2026-11-20T10:00:00.000Z', hashAlgo: 'sha256', bodyFormat: 'json', body }));
+    const result = await runCli(['replay', '--notification', '555003', '--notification', '999'], { DATA_DIR: dataDir });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([expect.stringContaining('nothing queued: no archived notification 999')]);
+    expect(await readdir(join(dataDir, 'queues', 'export')).catch(() => [])).toEqual([]);
   });
 
   it.concurrent('says which job still cannot be built, and once the rule is fixed queues it and removes its dead letter', async () => {

@@ -315,7 +315,7 @@ describe('kreports replay --aws --notification', () => {
       expect(result.code).toBe(1);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toContain(`sending notification ${JSON_ID}'s check jobs failed`);
-      expect(result.stderr).toContain(`already queued: notification ${JSON_ID} export (1)`);
+      expect(result.stderr).toContain(`queued before it: notification ${JSON_ID} export (1)`);
       expect(result.stderr).toContain('Running the same command again is safe');
       expect(jobIdsOn(urls.EXPORT_QUEUE_URL)).toEqual(idsOf(jsonOriginal, 'export'));
     } finally {
