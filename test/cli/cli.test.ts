@@ -30,6 +30,14 @@ function lines(text: string): string[] {
   return text.split('\n').filter((l) => l.trim() !== '');
 }
 
+/** An archived notification (version 1 document) under DATA_DIR/bucket, as the receiver keeps it, received 2026-11-20. */
+async function archiveNotification(dataDir: string, eventNotificationJobId: number, entryId: string): Promise<void> {
+  const body = buildNotification(4242, 'x', { entryId, eventNotificationJobId }).body.toString('utf8');
+  const archiveDir = join(dataDir, 'bucket', 'archive', 'notifications', '2026', '11', '20');
+  await mkdir(archiveDir, { recursive: true });
+  await writeFile(join(archiveDir, `${eventNotificationJobId}.json`), JSON.stringify({ version: 1, eventNotificationJobId: String(eventNotificationJobId), receivedAt: '2026-11-20T10:00:00.000Z', contentType: 'application/json', hashAlgo: 'sha256', bodyFormat: 'json', body }));
+}
+
 describe('kreports usage', () => {
   it.concurrent('lists the commands with --help and exits 0', async () => {
     const result = await runCli(['--help']);
@@ -312,10 +320,7 @@ describe('kreports replay', () => {
 
   it.concurrent('re-runs an archived notification through the rules', async () => {
     const dataDir = await aDataDir();
-    const body = buildNotification(4242, 'x', { entryId: '1_replayed', eventNotificationJobId: 555001 }).body.toString('utf8');
-    const archiveDir = join(dataDir, 'bucket', 'archive', 'notifications', '2026', '11', '20');
-    await mkdir(archiveDir, { recursive: true });
-    await writeFile(join(archiveDir, '555001.json'), JSON.stringify({ version: 1, eventNotificationJobId: '555001', receivedAt: '2026-11-20T10:00:00.000Z', contentType: 'application/json', hashAlgo: 'sha256', bodyFormat: 'json', body }));
+    await archiveNotification(dataDir, 555001, '1_replayed');
     const result = await runCli(['replay', '--notification', '555001', '--json'], { DATA_DIR: dataDir });
     expect(result.code).toBe(0);
     const out = JSON.parse(result.stdout);
@@ -327,10 +332,7 @@ describe('kreports replay', () => {
 
   it.concurrent('queues nothing when one of several notifications is not in the archive', async () => {
     const dataDir = await aDataDir();
-    const body = buildNotification(4242, 'x', { entryId: '1_first', eventNotificationJobId: 555003 }).body.toString('utf8');
-    const archiveDir = join(dataDir, 'bucket', 'archive', 'notifications', '2026', '11', '20');
-    await mkdir(archiveDir, { recursive: true });
-    await writeFile(join(archiveDir, '555003.json'), JSON.stringify({ version: 1, eventNotificationJobId: '555003', receivedAt: '2026-11-20T10:00:00.000Z', hashAlgo: 'sha256', bodyFormat: 'json', body }));
+    await archiveNotification(dataDir, 555003, '1_first');
     const result = await runCli(['replay', '--notification', '555003', '--notification', '999'], { DATA_DIR: dataDir });
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([expect.stringContaining('nothing queued: no archived notification 999')]);
@@ -340,10 +342,7 @@ describe('kreports replay', () => {
   it.concurrent('says which job still cannot be built, and once the rule is fixed queues it and removes its dead letter', async () => {
     // Prepare: an archived notification without categoryId, a rule job that needs it, and the dead letter the receiver wrote.
     const dataDir = await aDataDir();
-    const body = buildNotification(4242, 'x', { entryId: '1_fixme', eventNotificationJobId: 555002 }).body.toString('utf8');
-    const archiveDir = join(dataDir, 'bucket', 'archive', 'notifications', '2026', '11', '20');
-    await mkdir(archiveDir, { recursive: true });
-    await writeFile(join(archiveDir, '555002.json'), JSON.stringify({ version: 1, eventNotificationJobId: '555002', receivedAt: '2026-11-20T10:00:00.000Z', hashAlgo: 'sha256', bodyFormat: 'json', body }));
+    await archiveNotification(dataDir, 555002, '1_fixme');
     const ruleWith = (subject: string) => ['version: 1', 'rules:', '  - name: by-category', '    when: { eventType: OBJECT_CHANGED }', '    jobs:', '      - kind: export', '        name: category-plays', '        scope: category', `        subject: '${subject}'`, '        source: { type: table, reportType: 1 }'].join('\n');
     const broken = join(dataDir, 'broken.yaml');
     const fixed = join(dataDir, 'fixed.yaml');
