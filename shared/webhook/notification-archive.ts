@@ -67,19 +67,17 @@ const CLOSE_BRACE = 0x7d;
  * JSON.parse accepted it, so it is valid JSON as it stands) becomes version 2; anything else version 1.
  */
 export function archiveDocument(envelope: ArchiveEnvelope, body: Uint8Array, text: string): string {
-  const head = JSON.stringify({
-    version: envelope.bodyFormat === 'json' && body[0] === OPEN_BRACE && body[body.length - 1] === CLOSE_BRACE ? 2 : 1,
-    eventNotificationJobId: envelope.eventNotificationJobId,
-    receivedAt: envelope.receivedAt,
-    ...(envelope.contentType !== undefined ? { contentType: envelope.contentType } : {}),
-    hashAlgo: envelope.hashAlgo,
-    bodyFormat: envelope.bodyFormat,
-    ...(Number.isSafeInteger(envelope.partnerId) ? { partnerId: envelope.partnerId } : {}),
-  });
+  const version = envelope.bodyFormat === 'json' && body[0] === OPEN_BRACE && body[body.length - 1] === CLOSE_BRACE ? 2 : 1;
+  // JSON.stringify of the envelope, written out field by field (it runs for every notification).
+  const head =
+    `{"version":${version},"eventNotificationJobId":${jsonStringLiteral(envelope.eventNotificationJobId)},"receivedAt":${jsonStringLiteral(envelope.receivedAt)}` +
+    (envelope.contentType !== undefined ? `,"contentType":${jsonStringLiteral(envelope.contentType)}` : '') +
+    `,"hashAlgo":${jsonStringLiteral(envelope.hashAlgo)},"bodyFormat":${jsonStringLiteral(envelope.bodyFormat)}` +
+    (Number.isSafeInteger(envelope.partnerId) ? `,"partnerId":${envelope.partnerId}` : '');
   // A string, not bytes: concatenation makes a rope without copying the body, and the store encodes
   // it once on the way out. `text` is valid UTF-8 decoded, so it encodes back to exactly `body`.
-  if (head.startsWith('{"version":2,')) return `${head.slice(0, -1)},"notification":${text}}`;
-  return `${head.slice(0, -1)},"body":${jsonStringLiteral(text)}}`;
+  if (version === 2) return `${head},"notification":${text}}`;
+  return `${head},"body":${jsonStringLiteral(text)}}`;
 }
 
 /** Characters JSON.stringify writes as `\\uXXXX` or a short escape, besides `"` and `\\` (a valid surrogate pair also matches: slow path). */

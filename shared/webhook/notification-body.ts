@@ -19,9 +19,9 @@ export type ParsedBody =
 export function parseNotificationBody(body: Uint8Array): ParsedBody {
   // isUtf8 + toString: both native and fast; TextDecoder({fatal}) was ~3x slower on 3 KB bodies.
   if (!isUtf8(body)) return { ok: false, reason: 'the body is not UTF-8 text' };
-  const whole = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const whole = (Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)).toString('utf8');
   const parsed = parseText(whole.trim());
-  return parsed.ok ? { ...parsed, text: whole } : parsed;
+  return parsed.ok ? { ok: true, format: parsed.format, value: parsed.value, text: whole } : parsed;
 }
 
 type Parsed = { readonly ok: true; readonly format: BodyFormat; readonly value: unknown } | { readonly ok: false; readonly reason: string };

@@ -389,9 +389,9 @@ describe('archive document', () => {
 
   it('writes a non-JSON body (legacy, XML, BOM, whitespace) as version 1: JSON.stringify of the envelope and the body', () => {
     fc.assert(
-      fc.property(text, fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), fc.string({ maxLength: 12 }), fc.constantFrom('json', 'legacy-form', 'xml'), (body, contentType, jobId, bodyFormat) => {
+      fc.property(text, fc.option(text, { nil: undefined }), text, fc.constantFrom('json', 'legacy-form', 'xml'), fc.option(fc.nat(), { nil: undefined }), (body, contentType, jobId, bodyFormat, partnerId) => {
         fc.pre(bodyFormat !== 'json' || !(body.startsWith('{') && body.endsWith('}')));
-        const envelope = { eventNotificationJobId: jobId, receivedAt: '2026-11-27T08:00:00.000Z', ...(contentType ? { contentType } : {}), hashAlgo: 'sha256', bodyFormat };
+        const envelope = { eventNotificationJobId: jobId, receivedAt: '2026-11-27T08:00:00.000Z', ...(contentType !== undefined ? { contentType } : {}), hashAlgo: 'sha256', bodyFormat, ...(partnerId !== undefined ? { partnerId } : {}) };
         const document = archiveDocument(envelope, Buffer.from(body, 'utf8'), body);
         expect(document).toBe(JSON.stringify({ version: 1, ...envelope, body }));
       }),
@@ -412,7 +412,7 @@ describe('archive document', () => {
       fc.property(notificationText, fc.string({ maxLength: 12 }), (body, jobId) => {
         // Prepare
         const bytes = Buffer.from(body, 'utf8');
-        const envelope = { eventNotificationJobId: jobId, receivedAt: '2026-11-27T08:00:00.000Z', contentType: 'application/json', hashAlgo: 'sha1', bodyFormat: 'json' };
+        const envelope = { eventNotificationJobId: jobId, receivedAt: '2026-11-27T08:00:00.000Z', contentType: 'application/json', hashAlgo: 'sha1', bodyFormat: 'json', partnerId: 4242 };
         // Act
         const document = Buffer.from(archiveDocument(envelope, bytes, body));
         // Assess
