@@ -124,28 +124,13 @@ class DeferredQueue implements JobQueue {
 
 /**
  * The receiver wants an idempotency store, but `Receiver.replay` never claims (replaying is a deliberate
- * repeat of a notification whose id is already completed in the stack's table), so nothing reaches the
- * deployed DynamoDB table: an in-memory store is enough.
+ * repeat of a notification whose id is already completed in the stack's table): nothing reaches the
+ * deployed DynamoDB table, and a call here would be a bug.
  */
-function memoryIdempotencyStore(): IdempotencyStore {
-  const done = new Set<string>();
-  const held = new Set<string>();
-  return {
-    async claim(key) {
-      if (done.has(key)) return { status: 'completed' };
-      if (held.has(key)) return { status: 'in-progress' };
-      held.add(key);
-      return { status: 'claimed' };
-    },
-    async complete(key) {
-      held.delete(key);
-      done.add(key);
-    },
-    async release(key) {
-      held.delete(key);
-    },
-  };
-}
+const neverCalled = async (): Promise<never> => {
+  throw new Error('Receiver.replay does not use the idempotency store');
+};
+const replayIdempotency: IdempotencyStore = { claim: neverCalled, complete: neverCalled, release: neverCalled };
 
 /** The partner id an archived document carries (documents from before it was kept have none). */
 function archivedPartnerId(document: Buffer): boolean {
@@ -219,7 +204,7 @@ export async function replayNotificationsOnAws(options: AwsNotificationReplayOpt
       secrets: async () => [], // replay never verifies: the archive holds bodies verified on arrival
       queue,
       archive,
-      idempotency: memoryIdempotencyStore(),
+      idempotency: replayIdempotency,
       logger,
     });
     let match;

@@ -6,14 +6,13 @@
  * next invocation (the batch is retried by SQS meanwhile).
  */
 import { readBundledConfig } from '../config/bundled-config.js';
-import { JOB_KINDS } from '../jobs/job-message.js';
 import { createKalturaClient } from '../kaltura/kaltura-client.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { MAX_RECEIVE_COUNT, processJobBatch, type BatchResponse, type JobHandler, type QueueRecord } from '../queues/job-batch-processor.js';
-import { kalturaOptionsFromLambdaEnv, lazyWorkerLambda, readKalturaCredentials, urlsByKind, type Worker } from '../runtime/lambda-worker.js';
+import { kalturaOptionsFromLambdaEnv, lazyWorkerLambda, readKalturaCredentials, type Worker } from '../runtime/lambda-worker.js';
 import { createSqsDeadLetterSink } from '../queues/sqs-dead-letter-sink.js';
 import { createSqsJobQueue } from '../queues/sqs-job-queue.js';
-import { DLQ_URL_ENV, QUEUE_URL_ENV, readLambdaEnv } from '../runtime/lambda-env.js';
+import { DLQ_URL_ENV, JOB_QUEUE_ENV_KEYS, QUEUE_URL_ENV, readLambdaEnv, urlsByKind } from '../runtime/lambda-env.js';
 import { createDynamoStateStore } from '../state/dynamodb-state-store.js';
 import { createCheckJobHandler, createLiveHealthJobHandler, type JobHandlerDeps } from './create-alert-engine.js';
 import { createSnsOperatorNotifier } from './operator-notifier.js';
@@ -27,8 +26,7 @@ async function start(kind: 'check' | 'live-health', logger: Logger): Promise<Wor
     'KALTURA_PARTNER_ID',
     'KALTURA_REPORTS_URL',
     'KALTURA_CREDENTIALS_SECRET',
-    ...JOB_KINDS.map((k) => QUEUE_URL_ENV[k]),
-    ...JOB_KINDS.map((k) => DLQ_URL_ENV[k]),
+    ...JOB_QUEUE_ENV_KEYS,
   ]);
   // The stack bundles the configuration as validated JSON (no YAML parser in the function).
   const config = await readBundledConfig(env.REPORTING_CONFIG_PATH);

@@ -10,11 +10,11 @@
  * No AWS SDK: S3 through the small SigV4 client (storage/s3-blob-store-lite.ts), the Kaltura
  * credentials through the small Secrets Manager client (as the alert workers and the receiver).
  */
-import { JOB_KINDS, type JobKind } from '../jobs/job-message.js';
+import type { JobKind } from '../jobs/job-message.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { MAX_RECEIVE_COUNT, processJobBatch, type BatchResponse, type JobHandler, type QueueRecord } from '../queues/job-batch-processor.js';
-import { DLQ_URL_ENV, QUEUE_URL_ENV, readLambdaEnv } from '../runtime/lambda-env.js';
-import { kalturaOptionsFromLambdaEnv, lazyWorkerLambda, readKalturaCredentials, urlsByKind, type Worker } from '../runtime/lambda-worker.js';
+import { DLQ_URL_ENV, JOB_QUEUE_ENV_KEYS, QUEUE_URL_ENV, readLambdaEnv, urlsByKind } from '../runtime/lambda-env.js';
+import { kalturaOptionsFromLambdaEnv, lazyWorkerLambda, readKalturaCredentials, type Worker } from '../runtime/lambda-worker.js';
 
 type WorkerKind = Extract<JobKind, 'export' | 'microservice'>;
 
@@ -26,8 +26,7 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
     'KALTURA_PARTNER_ID',
     'KALTURA_REPORTS_URL',
     'KALTURA_CREDENTIALS_SECRET',
-    ...JOB_KINDS.map((k) => QUEUE_URL_ENV[k]),
-    ...JOB_KINDS.map((k) => DLQ_URL_ENV[k]),
+    ...JOB_QUEUE_ENV_KEYS,
   ]);
   const [{ readBundledConfig }, { createKalturaClient }, { createLiteS3BlobStore }, { createSqsJobQueue }, { createSqsDeadLetterSink }] = await Promise.all([
     import('../config/bundled-config.js'),

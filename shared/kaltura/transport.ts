@@ -126,15 +126,10 @@ export class Transport {
   /** One HTTP exchange whose body is read whole as text (JSON answers). Non-200 throws. No retries. */
   async text(req: HttpRequest): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
+    const deadline = abortAfter(timeoutMs);
     const started = Date.now();
     try {
-      const res = await this.request(req, 'POST', timeoutMs, controller.signal);
+      const res = await this.request(req, 'POST', timeoutMs, deadline.signal);
       if (res.statusCode !== 200) {
         await res.body.dump().catch(() => undefined);
         throw statusError(req.call, res.statusCode);
@@ -143,9 +138,9 @@ export class Transport {
       this.options.logger?.debug('kaltura call', { call: req.call, status: res.statusCode, ms: Date.now() - started, bytes: text.length });
       return { status: res.statusCode, headers: res.headers, text };
     } catch (error) {
-      throw toTransportError(error, req.call, timedOut, timeoutMs);
+      throw toTransportError(error, req.call, deadline.timedOut, timeoutMs);
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
   }
 
@@ -155,15 +150,10 @@ export class Transport {
    */
   async stream(req: HttpRequest, acceptStatus: (status: number) => boolean = (s) => s === 200): Promise<StreamResponse> {
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
+    const deadline = abortAfter(timeoutMs);
     try {
-      const res = await this.request(req, 'GET', timeoutMs, controller.signal);
-      clearTimeout(timer);
+      const res = await this.request(req, 'GET', timeoutMs, deadline.signal);
+      deadline.clear();
       if (!acceptStatus(res.statusCode)) {
         await res.body.dump().catch(() => undefined);
         throw statusError(req.call, res.statusCode);
@@ -171,9 +161,9 @@ export class Transport {
       this.options.logger?.debug('kaltura stream opened', { call: req.call, status: res.statusCode });
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (error) {
-      throw toTransportError(error, req.call, timedOut, timeoutMs);
+      throw toTransportError(error, req.call, deadline.timedOut, timeoutMs);
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
   }
 
@@ -194,6 +184,23 @@ export class Transport {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/** An AbortSignal that fires after `ms`, and whether it did (a timeout, not another abort). */
+function abortAfter(ms: number): { readonly signal: AbortSignal; readonly timedOut: boolean; clear(): void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, ms);
+  return {
+    signal: controller.signal,
+    get timedOut() {
+      return timedOut;
+    },
+    clear: () => clearTimeout(timer),
+  };
 }
 
 function describe(error: unknown): Record<string, unknown> {

@@ -8,7 +8,7 @@
 import { z } from '../validation/zod.js';
 import { formatIssues } from '../validation/format-issues.js';
 import { ValidationError } from '../errors/base-error.js';
-import type { JobKind } from '../jobs/job-message.js';
+import { JOB_KINDS, type JobKind } from '../jobs/job-message.js';
 
 const url = () => z.url();
 const name = () => z.string().check(z.minLength(1));
@@ -67,3 +67,11 @@ export const DLQ_URL_ENV = {
   microservice: 'MICROSERVICE_DLQ_URL',
   'live-health': 'LIVE_HEALTH_DLQ_URL',
 } as const satisfies Record<JobKind, LambdaEnvKey>;
+
+/** Every job queue's and dead-letter queue's URL variable: what a function that sends or dead-letters jobs of any kind reads. */
+export const JOB_QUEUE_ENV_KEYS = [...JOB_KINDS.map((k) => QUEUE_URL_ENV[k]), ...JOB_KINDS.map((k) => DLQ_URL_ENV[k])];
+
+/** `{check: <url>, export: <url>, …}` from the environment read with `readLambdaEnv`, by `QUEUE_URL_ENV` or `DLQ_URL_ENV`. */
+export function urlsByKind(env: object, names: Readonly<Record<JobKind, string>>): Record<JobKind, string> {
+  return Object.fromEntries(JOB_KINDS.map((k) => [k, (env as Record<string, unknown>)[names[k]] as string])) as Record<JobKind, string>;
+}

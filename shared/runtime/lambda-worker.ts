@@ -57,9 +57,7 @@ export function kalturaOptionsFromLambdaEnv(
 }
 
 /** Queue (or DLQ) URL per job kind, from env read with `readLambdaEnv` (`QUEUE_URL_ENV` or `DLQ_URL_ENV`). */
-export function urlsByKind(env: object, names: Readonly<Record<JobKind, string>>): Record<JobKind, string> {
-  return Object.fromEntries(JOB_KINDS.map((k) => [k, (env as Record<string, unknown>)[names[k]] as string])) as Record<JobKind, string>;
-}
+export { urlsByKind } from './lambda-env.js';
 
 export interface Worker {
   readonly run: (records: ReadonlyArray<QueueRecord>) => Promise<BatchResponse>;

@@ -9,9 +9,9 @@
 import { z } from '../validation/zod.js';
 import { formatIssues } from '../validation/format-issues.js';
 import { ValidationError } from '../errors/base-error.js';
-import { JOB_KINDS, type JobKind } from '../jobs/job-message.js';
+import { JOB_KINDS } from '../jobs/job-message.js';
 import { createLogger } from '../logging/logger.js';
-import { QUEUE_URL_ENV, readLambdaEnv } from '../runtime/lambda-env.js';
+import { QUEUE_URL_ENV, readLambdaEnv, urlsByKind } from '../runtime/lambda-env.js';
 import type { ReportingConfig } from '../config/schema.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import { runSchedule, type ScheduleRunResult } from './run-schedule.js';
@@ -53,7 +53,7 @@ export function createSchedulerLambda(): (event: unknown) => Promise<{ schedule:
     const env = readLambdaEnv(['REPORTING_CONFIG_PATH', 'KALTURA_PARTNER_ID', ...JOB_KINDS.map((k) => QUEUE_URL_ENV[k])]);
     const [{ readBundledConfig }, { createSqsJobQueue }] = await Promise.all([import('../config/bundled-config.js'), import('../queues/sqs-job-queue.js')]);
     const config = await readBundledConfig(env.REPORTING_CONFIG_PATH);
-    const queueUrls = Object.fromEntries(JOB_KINDS.map((k) => [k, (env as Record<string, unknown>)[QUEUE_URL_ENV[k]] as string])) as Record<JobKind, string>;
+    const queueUrls = urlsByKind(env, QUEUE_URL_ENV);
     return { config, queue: createSqsJobQueue({ queueUrls }), partnerId: env.KALTURA_PARTNER_ID };
   };
   return async (event) => {

@@ -7,10 +7,8 @@
  * The receiver is built on the first request, not at import: reading the bundled configuration and
  * the environment is cheap, and the first request pays it once.
  */
-import type { JobKind } from '../jobs/job-message.js';
-import { JOB_KINDS } from '../jobs/job-message.js';
 import { readBundledConfig } from '../config/bundled-config.js';
-import { readLambdaEnv, DLQ_URL_ENV, QUEUE_URL_ENV, type LambdaEnvKey } from '../runtime/lambda-env.js';
+import { readLambdaEnv, urlsByKind, DLQ_URL_ENV, JOB_QUEUE_ENV_KEYS, QUEUE_URL_ENV } from '../runtime/lambda-env.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createSqsJobQueue } from '../queues/sqs-job-queue.js';
 import { createSqsDeadLetterSink } from '../queues/sqs-dead-letter-sink.js';
@@ -48,12 +46,10 @@ export function resultFromResponse(response: ReceiverResponse): HttpApiResult {
 }
 
 export async function createLambdaReceiver(env: NodeJS.ProcessEnv = process.env, logger: Logger = createLogger({ service: 'receiver' })): Promise<Receiver> {
-  const queueKeys = JOB_KINDS.map((k) => QUEUE_URL_ENV[k]);
-  const dlqKeys = JOB_KINDS.map((k) => DLQ_URL_ENV[k]);
-  const e = readLambdaEnv(['REPORTING_CONFIG_PATH', 'BUCKET_NAME', 'STATE_TABLE_NAME', 'KALTURA_PARTNER_ID', 'WEBHOOK_SECRETS_SECRET', ...queueKeys, ...dlqKeys] as LambdaEnvKey[], env) as Record<string, unknown>;
+  const e = readLambdaEnv(['REPORTING_CONFIG_PATH', 'BUCKET_NAME', 'STATE_TABLE_NAME', 'KALTURA_PARTNER_ID', 'WEBHOOK_SECRETS_SECRET', ...JOB_QUEUE_ENV_KEYS], env);
   const config = await readBundledConfig(String(e.REPORTING_CONFIG_PATH));
-  const queueUrls = Object.fromEntries(JOB_KINDS.map((k) => [k, String(e[QUEUE_URL_ENV[k]])])) as Record<JobKind, string>;
-  const dlqUrls = Object.fromEntries(JOB_KINDS.map((k) => [k, String(e[DLQ_URL_ENV[k]])])) as Record<JobKind, string>;
+  const queueUrls = urlsByKind(e, QUEUE_URL_ENV);
+  const dlqUrls = urlsByKind(e, DLQ_URL_ENV);
   const secretString = cachedSecretString(String(e.WEBHOOK_SECRETS_SECRET));
   return createReceiver({
     config,
