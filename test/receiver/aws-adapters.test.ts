@@ -3,7 +3,7 @@
  * (dynalite) for the idempotency store's conditional writes, an S3-compatible server (s3rver) for
  * the archive, and SQS / Secrets Manager stand-ins that check every signature with the SDK's signer.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,15 +241,16 @@ describe('S3 archive signatures (the SDK client against a stand-in that checks S
 
 describe('Secrets Manager (webhook secrets)', () => {
   it('reads and caches the secrets list, and parses its forms', async () => {
-    // Prepare
+    // Prepare: only Date is faked (the cache's clock); timers and the network stay real.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
     const peer = await startFakeSecretsManager({ 'kreports/webhook-secrets': '{"secrets":["current","previous"]}' });
-    let now = 0;
-    const read = cachedSecretString('kreports/webhook-secrets', { client: secretsManagerClient({ ...fast, endpoint: peer.url }), ttlMs: 1000, now: () => now });
+    const read = cachedSecretString('kreports/webhook-secrets', { client: secretsManagerClient({ ...fast, endpoint: peer.url }), ttlMs: 1000 });
     // Act
     const first = parseWebhookSecrets(await read());
     await read();
-    now = 2000;
+    vi.setSystemTime(Date.now() + 2000);
     await read();
+    vi.useRealTimers();
     // Assess
     expect(first).toEqual(['current', 'previous']);
     expect(peer.requests).toHaveLength(2);
