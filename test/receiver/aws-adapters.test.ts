@@ -101,6 +101,23 @@ describe('SQS job queue', () => {
     expect(error?.retryable).toBe(false);
   });
 
+  it('gives up on an endpoint that accepts the connection but never answers, with a retryable error', async () => {
+    // Prepare: the SDK's request timeout only warns unless told to throw (client-options.ts); a hung call would hold the receiver.
+    const { createServer } = await import('node:http');
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const queue = createSqsJobQueue({ queueUrls, client: sqsClient({ ...fast, endpoint, maxAttempts: 1, requestTimeoutMs: 300 }) });
+    // Act
+    const error = await queue.send('check', jobMessages(1)).catch((e: unknown) => e);
+    silent.closeAllConnections();
+    silent.close();
+    // Assess
+    expect(error).toBeInstanceOf(QueueSendError);
+    expect((error as QueueSendError).retryable).toBe(true);
+    expect((error as Error).message).toMatch(/TimeoutError/);
+  });
+
   it('dead-letters with the reason and context as message attributes', async () => {
     // Prepare
     const dlqUrls = { check: 'https://sqs.us-east-1.amazonaws.com/1/check-dlq', export: 'x', microservice: 'x', 'live-health': 'x' };
