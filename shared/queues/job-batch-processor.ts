@@ -12,6 +12,7 @@
 import { JobMessageSchema, type JobKind, type JobMessage } from '../jobs/job-message.js';
 import { formatIssues } from '../validation/format-issues.js';
 import { ReportingError } from '../errors/base-error.js';
+import { backOffSecondsOf } from '../errors/back-off.js';
 import type { DeadLetterSink } from '../ports/dead-letter-sink.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../logging/logger.js';
@@ -70,6 +71,12 @@ export const MAX_RECEIVE_COUNT: Readonly<Record<JobKind, number>> = { check: 5, 
 
 /** The SQS maximum delay; longer waits are chained. */
 export const MAX_DELAY_SECONDS = 900;
+
+/**
+ * How long a job keeps being deferred while Kaltura asks to back off (429, 503 + Retry-After) before
+ * the failures count as attempts again (then redelivery and, eventually, the dead-letter queue).
+ */
+export const MAX_BACK_OFF_SECONDS = 6 * 3600;
 
 export async function processJobBatch(records: ReadonlyArray<QueueRecord>, options: BatchProcessorOptions): Promise<BatchResponse> {
   const failures: Array<{ itemIdentifier: string }> = [];
@@ -130,6 +137,7 @@ async function processOne(record: QueueRecord, options: BatchProcessorOptions, m
     logger.metric('JobSucceeded', 1, { kind: options.kind });
     return true;
   } catch (error) {
+    if (await deferOnBackOff(error, message, options, logger)) return true;
     const retryable = !(error instanceof ReportingError) || error.retryable;
     const name = error instanceof Error ? error.name : 'Error';
     const reason = error instanceof Error ? error.message : String(error);
@@ -148,4 +156,31 @@ async function processOne(record: QueueRecord, options: BatchProcessorOptions, m
     logger.metric('JobRetried', 1, { kind: options.kind });
     return false;
   }
+}
+
+/**
+ * Kaltura asked to back off (a typed error carrying `retryAfterSeconds`, shared/errors/back-off.ts):
+ * the job is sent again with that delay (plus up to 20 % jitter, so a burst does not come back all at
+ * once) and the received copy is deleted. Unlike a batch item failure, this costs no receive attempt,
+ * so a long 429 period never pushes jobs into the dead-letter queue. Same on SQS and the local queue:
+ * both are the JobQueue port. Returns false (the ordinary retry path) when the job has been backing off
+ * for MAX_BACK_OFF_SECONDS already, or when the re-send fails.
+ */
+async function deferOnBackOff(error: unknown, message: JobMessage, options: BatchProcessorOptions, logger: Logger): Promise<boolean> {
+  const seconds = backOffSecondsOf(error);
+  if (seconds === undefined) return false;
+  const now = Date.now();
+  const since = message.backOff ? Date.parse(message.backOff.since) : now;
+  if (Number.isFinite(since) && now - since >= MAX_BACK_OFF_SECONDS * 1000) return false;
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil(seconds * (1 + Math.random() * 0.2))));
+  const deferred: JobMessage = { ...message, backOff: { count: (message.backOff?.count ?? 0) + 1, since: message.backOff?.since ?? new Date(now).toISOString() } };
+  try {
+    await options.queue.send(options.kind, [deferred], { delaySeconds });
+  } catch (sendError) {
+    logger.warn('could not defer the job; it will be retried as a failure', { error: sendError });
+    return false;
+  }
+  logger.warn('Kaltura asked to back off; job deferred without using an attempt', { delaySeconds, deferrals: deferred.backOff!.count, error });
+  logger.metric('JobDeferred', 1, { kind: options.kind });
+  return true;
 }
