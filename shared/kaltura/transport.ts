@@ -133,7 +133,8 @@ export class Transport {
           if (retryable) this.options.logger?.warn('kaltura call failed after retries', { call, attempts: attempt + 1, error: describe(error) });
           throw error;
         }
-        const delay = this.backoffMs(attempt + 1);
+        // A short Retry-After is honoured in-process (never less than our own backoff).
+        const delay = error instanceof KalturaThrottledError && error.retryAfterFromServer ? Math.max(this.backoffMs(attempt + 1), error.retryAfterSeconds * 1000) : this.backoffMs(attempt + 1);
         this.options.logger?.warn('kaltura call failed; retrying', { call, attempt: attempt + 1, delayMs: delay, error: describe(error) });
         this.options.logger?.metric('KalturaRetry', 1, { call });
         await sleep(delay);
