@@ -42,6 +42,12 @@ export interface BurstOptions {
   readonly log?: (line: string) => void;
   /** Extra environment for the stack. */
   readonly env?: Record<string, string>;
+  /**
+   * Added to every Kaltura `report.*` answer (the real server takes hundreds of ms; the simulator
+   * answers in about one): without it the workers never need more than one request in flight and the
+   * budget is not exercised. Default 0.
+   */
+  readonly kalturaLatencyMs?: number;
 }
 
 export interface BurstAccounting {
@@ -194,6 +200,7 @@ function runLoad(plan: LoadPlan, dir: string, onAccepted: (n: number) => void): 
 export async function runPipelineBurst(options: BurstOptions): Promise<BurstReport> {
   const log = options.log ?? (() => undefined);
   const sim = await startSimulator({ bigRowCount: 10_000 });
+  if (options.kalturaLatencyMs) sim.injectFault({ kind: 'delay', ms: options.kalturaLatencyMs, times: Number.MAX_SAFE_INTEGER, match: { service: 'report' } });
   const data = await tempDir('kreports-burst-');
   const work = await tempDir('kreports-burst-load-');
   let stack: RunningStack | undefined;
@@ -205,7 +212,7 @@ export async function runPipelineBurst(options: BurstOptions): Promise<BurstRepo
     const runId = Date.now().toString(36);
     const items = planBurst(options.total, runId);
     const plan: LoadPlan = { webhookUrl: stack.webhookUrl, partnerId: sim.partnerId, secret: sim.adminSecret, concurrency: options.loadConcurrency ?? 24, deadlineMs: 180_000, items };
-    log(`burst: ${options.total} POSTs (${items.length} distinct notifications), ${options.restarts} SIGKILL restart(s), Kaltura budget ${options.budget}, DATA_DIR ${dataDir}`);
+    log(`burst: ${options.total} POSTs (${items.length} distinct notifications), ${options.restarts} SIGKILL restart(s), Kaltura budget ${options.budget}, Kaltura latency ${options.kalturaLatencyMs ?? 0} ms, DATA_DIR ${dataDir}`);
 
     // Restarts when the acknowledged count passes k/(restarts+1) of the POSTs; one at a time.
     const thresholds = Array.from({ length: options.restarts }, (_, k) => Math.floor(((k + 1) * options.total) / (options.restarts + 1)));

@@ -9,8 +9,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildStack, removeTempDirs } from './helpers.js';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../../shared/kaltura/kaltura-client.js';
 
 const COST_DOC = join(import.meta.dirname, '..', '..', 'docs', 'cost.md');
+const DEPLOY_DOC = join(import.meta.dirname, '..', '..', 'docs', 'deploy.md');
+
+/**
+ * Jobs one worker invocation runs at once (`concurrency` of processJobBatch): 4 by default
+ * (shared/alerts/lambda-alert-worker.ts), 1 for exports (shared/exports/lambda-export-worker.ts).
+ */
+const JOBS_AT_ONCE: Record<string, number> = { 'check-worker': 4, 'live-health-worker': 4, 'export-worker': 1, 'microservice-worker': 4 };
 
 const Fn = z.strictObject({ memoryMb: z.number(), architecture: z.string(), timeoutSeconds: z.number() });
 const TemplateInputs = z.strictObject({
@@ -137,6 +145,19 @@ describe('docs/cost.md', () => {
     expect(text).toContain(`**≈ ${money(h.weeklyReport, 4)} a month**`);
     expect(text).toContain(`**≈ ${money(h.weeklyPerEntry)} a month**`);
     expect(text).toContain(`**≈ ${money(h.idle)} a month** (${money(h.idleWithoutDashboard)}`);
+  });
+
+  it('states the AWS Kaltura budget in docs/deploy.md as the template gives it: sum of maxConcurrency x in-flight per worker', () => {
+    // Prepare
+    const { eventSources } = inputsFromTemplate(resources);
+    const text = readFileSync(DEPLOY_DOC, 'utf8');
+    // Act: per worker, the client's budget, the jobs it runs at once and its batch size bound what is in flight
+    const rows = Object.entries(eventSources).map(([fn, es]) => ({ fn, maxConcurrency: es.maxConcurrency, perWorker: Math.min(DEFAULT_MAX_CONCURRENT_REQUESTS, JOBS_AT_ONCE[fn]!, es.batchSize) }));
+    const total = rows.reduce((n, r) => n + r.maxConcurrency * r.perWorker, 0);
+    // Assess
+    for (const r of rows) expect(text).toContain(`| ${r.fn.replace('-worker', '')} | ${r.maxConcurrency} | ${r.perWorker} | ${r.maxConcurrency * r.perWorker} |`);
+    expect(text).toContain(`| **all** | ${rows.reduce((n, r) => n + r.maxConcurrency, 0)} | | **${total}** |`);
+    expect(text).toContain(`at most **${total}** Kaltura requests in flight per partner`);
   });
 
   it('dates its prices', () => {
