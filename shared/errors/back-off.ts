@@ -41,6 +41,23 @@ export function backOffSecondsOf(error: unknown): number | undefined {
 }
 
 /**
+ * How long a job keeps being deferred while a peer asks to back off before the failures count as
+ * attempts again (then redelivery and, eventually, the dead-letter queue).
+ */
+export const MAX_BACK_OFF_SECONDS = 6 * 3600;
+
+/**
+ * The delay a job should be deferred by for this error (shared/queues/job-batch-processor.ts), or
+ * undefined when it is not a back-off signal or the job has been backing off for MAX_BACK_OFF_SECONDS.
+ */
+export function deferralSecondsFor(error: unknown, job: { readonly backOff?: { readonly since: string } | undefined }, now: number = Date.now()): number | undefined {
+  const seconds = backOffSecondsOf(error);
+  if (seconds === undefined) return undefined;
+  const since = job.backOff ? Date.parse(job.backOff.since) : now;
+  return Number.isFinite(since) && now - since >= MAX_BACK_OFF_SECONDS * 1000 ? undefined : seconds;
+}
+
+/**
  * Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or undefined when absent or
  * unreadable. Never negative.
  */

@@ -12,7 +12,7 @@
 import { JobMessageSchema, type JobKind, type JobMessage } from '../jobs/job-message.js';
 import { formatIssues } from '../validation/format-issues.js';
 import { ReportingError } from '../errors/base-error.js';
-import { backOffSecondsOf } from '../errors/back-off.js';
+import { deferralSecondsFor, MAX_BACK_OFF_SECONDS } from '../errors/back-off.js';
 import type { DeadLetterSink } from '../ports/dead-letter-sink.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../logging/logger.js';
@@ -72,11 +72,8 @@ export const MAX_RECEIVE_COUNT: Readonly<Record<JobKind, number>> = { check: 5, 
 /** The SQS maximum delay; longer waits are chained. */
 export const MAX_DELAY_SECONDS = 900;
 
-/**
- * How long a job keeps being deferred while Kaltura asks to back off (429, 503 + Retry-After) before
- * the failures count as attempts again (then redelivery and, eventually, the dead-letter queue).
- */
-export const MAX_BACK_OFF_SECONDS = 6 * 3600;
+/** How long a job keeps being deferred while Kaltura asks to back off (shared/errors/back-off.ts). */
+export { MAX_BACK_OFF_SECONDS };
 
 export async function processJobBatch(records: ReadonlyArray<QueueRecord>, options: BatchProcessorOptions): Promise<BatchResponse> {
   const failures: Array<{ itemIdentifier: string }> = [];
@@ -167,11 +164,9 @@ async function processOne(record: QueueRecord, options: BatchProcessorOptions, m
  * for MAX_BACK_OFF_SECONDS already, or when the re-send fails.
  */
 async function deferOnBackOff(error: unknown, message: JobMessage, options: BatchProcessorOptions, logger: Logger): Promise<boolean> {
-  const seconds = backOffSecondsOf(error);
-  if (seconds === undefined) return false;
   const now = Date.now();
-  const since = message.backOff ? Date.parse(message.backOff.since) : now;
-  if (Number.isFinite(since) && now - since >= MAX_BACK_OFF_SECONDS * 1000) return false;
+  const seconds = deferralSecondsFor(error, message, now);
+  if (seconds === undefined) return false;
   const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil(seconds * (1 + Math.random() * 0.2))));
   const deferred: JobMessage = { ...message, backOff: { count: (message.backOff?.count ?? 0) + 1, since: message.backOff?.since ?? new Date(now).toISOString() } };
   try {
