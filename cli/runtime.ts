@@ -110,7 +110,9 @@ export async function connectKaltura(env: NodeJS.ProcessEnv, logger?: Logger): P
   const simulator = await startSimulator({ ...simulatorOptionsFromEnv(env), ...(env.KALTURA_ADMIN_SECRET ? { adminSecret: env.KALTURA_ADMIN_SECRET } : {}) });
   const pageDelay = Number(env.SIMULATOR_PAGE_DELAY_MS ?? 0);
   if (pageDelay > 0) simulator.injectFault({ kind: 'delay', ms: pageDelay, times: 1_000_000_000, match: { service: 'report', action: 'getTable' } });
+  const budget = env.KALTURA_MAX_CONCURRENT_REQUESTS ? kalturaClientOptionsFromEnv({ KALTURA_SERVICE_URL: simulator.serviceUrl, KALTURA_PARTNER_ID: String(simulator.partnerId), KALTURA_ADMIN_SECRET: simulator.adminSecret, KALTURA_MAX_CONCURRENT_REQUESTS: env.KALTURA_MAX_CONCURRENT_REQUESTS }).maxConcurrentRequests : undefined;
   const client = createKalturaClient({
+    ...(budget !== undefined ? { maxConcurrentRequests: budget } : {}),
     serviceUrl: simulator.serviceUrl,
     reportsUrl: simulator.reportsUrl,
     partnerId: simulator.partnerId,

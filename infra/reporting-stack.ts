@@ -198,9 +198,9 @@ export class ReportingStack extends Stack {
       table.grantReadWriteData(worker(kind));
       this.operatorTopic.topic.grantPublish(worker(kind));
     }
-    // Re-polling through SQS delays: live health watches and microservice jobs re-enqueue themselves.
-    jobQueues['live-health'].queue.grantSendMessages(worker('live-health'));
-    jobQueues.microservice.queue.grantSendMessages(worker('microservice'));
+    // Every worker re-enqueues its own job with an SQS delay: live health watches and microservice jobs to poll,
+    // and any job Kaltura asked to back off (429, 503 + Retry-After; shared/queues/job-batch-processor.ts).
+    for (const kind of JOB_KINDS) jobQueues[kind].queue.grantSendMessages(worker(kind));
     // Exports and microservice results: streamed multipart uploads (and reads) under the output prefix only.
     const outputPattern = `${config.output.prefix}*`;
     for (const kind of ['export', 'microservice'] as const) {

@@ -57,6 +57,15 @@ function portFrom(env: NodeJS.ProcessEnv): number {
   return port;
 }
 
+/** VISIBILITY_TIMEOUT_SECONDS: one visibility timeout for every queue (tests and demos of redelivery). */
+function visibilityFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.VISIBILITY_TIMEOUT_SECONDS;
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 43_200) throw new ValidationError(`VISIBILITY_TIMEOUT_SECONDS must be a whole number of seconds 1-43200 (got "${raw}").`);
+  return seconds;
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { env, cwd } = options;
   const logger = options.logger ?? createLocalLogger(env);
@@ -84,7 +93,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(() => kaltura.close());
     const { store: blobStore, where: bucketWhere } = await openBlobStore(env, dataDir);
     const deadLetters = new LocalDeadLetterSink(dataDir);
-    const queue = new LocalJobQueue({ dataDir, deadLetters, logger });
+    const visibility = visibilityFrom(env);
+    const queue = new LocalJobQueue({ dataDir, deadLetters, logger, ...(visibility ? { settings: Object.fromEntries(JOB_KINDS.map((k) => [k, { visibilityTimeoutSeconds: visibility }])) } : {}) });
 
     const built = await buildJobHandlers({ config, api: kaltura.api, blobStore, dataDir, logger, env });
     const consumers: Partial<Record<JobKind, BatchConsumer>> = {};

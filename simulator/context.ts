@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKs, type KsFields, type KsInfo } from './ks.js';
 import type { Params } from './params.js';
-import type { SimulatorFault, SimulatorRequest } from './types.js';
+import type { FaultMatch, PartnerConcurrency, SimulatorFault, SimulatorRequest } from './types.js';
 
 export interface SimConfig {
   readonly partnerId: number;
@@ -91,6 +91,26 @@ export class SimState {
   readonly jobs = new Map<string, MicroserviceJob>();
   readonly templates = new Map<number, Record<string, unknown>>();
   nextTemplateId = 30001;
+  /** 'reject-for': every matching request until `until` (ms) gets `status` with Retry-After. */
+  rejection: { until: number; status: 429 | 503; match?: FaultMatch } | undefined;
+  /** Per partner id: requests in flight now, the most seen at once, how many in all. */
+  readonly concurrency = new Map<string, PartnerConcurrency>();
+
+  /** Counts a request in flight for `partner`; call the returned function once when its answer is done. */
+  enterRequest(partner: string): () => void {
+    let entry = this.concurrency.get(partner);
+    if (!entry) this.concurrency.set(partner, (entry = { inFlight: 0, peak: 0, total: 0 }));
+    const counted = entry;
+    counted.inFlight++;
+    counted.total++;
+    if (counted.inFlight > counted.peak) counted.peak = counted.inFlight;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      counted.inFlight--;
+    };
+  }
 
   private filesDir: string | undefined;
 

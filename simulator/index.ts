@@ -13,7 +13,7 @@ import { sessionActions } from './session-actions.js';
 import { templateActions } from './template-actions.js';
 import type { NotificationOptions, Simulator, SimulatorFault, SimulatorOptions } from './types.js';
 
-export type { FaultMatch, NotificationOptions, Simulator, SimulatorFault, SimulatorOptions, SimulatorRequest } from './types.js';
+export type { FaultMatch, NotificationOptions, PartnerConcurrency, Simulator, SimulatorFault, SimulatorOptions, SimulatorRequest } from './types.js';
 
 export const DEFAULT_ADMIN_SECRET = '5a1e0c3b9d7f4e2a8c6b0d1f3e5a7c9b';
 export const DEFAULT_USER_SECRET = 'b9c7a5e3f1d0b6c8a2e4f7d9b3c0e1a5';
@@ -61,12 +61,26 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         state.revokeAfter(fault.calls);
         return;
       }
+      if (fault.kind === 'reject-for') {
+        state.rejection = { until: Date.now() + fault.seconds * 1000, status: fault.status, ...(fault.match ? { match: fault.match } : {}) };
+        return;
+      }
       const times = fault.times ?? 1;
       if (times > 0) state.faults.push({ fault, remaining: times });
     },
     clearFaults() {
       state.faults.length = 0;
       state.revoke = undefined;
+      state.rejection = undefined;
+    },
+    concurrency() {
+      return Object.fromEntries([...state.concurrency].map(([partner, c]) => [partner, { ...c }]));
+    },
+    resetConcurrency() {
+      for (const c of state.concurrency.values()) {
+        c.peak = c.inFlight;
+        c.total = 0;
+      }
     },
     buildNotification(notification: NotificationOptions) {
       return buildNotification(config.partnerId, config.adminSecret, notification);
@@ -78,5 +92,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return running.close();
     },
   };
+  running.admin = simulator;
   return simulator;
 }

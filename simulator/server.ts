@@ -7,12 +7,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { type ActionDef, type CallContext, DieError, FileResult, type SimState } from './context.js';
 import { SimApiError, apiError, invalidKs, toApiError } from './errors.js';
-import { parseKs, type KsInfo } from './ks.js';
+import { ksPartnerId, parseKs, type KsInfo } from './ks.js';
 import { parseRequestParams, type Params } from './params.js';
 import { redactParams } from './redact.js';
 import { jsonBody, xmlBody } from './serialize.js';
 import { isRecord, nowSeconds, str } from './util.js';
-import type { FaultMatch } from './types.js';
+import type { FaultMatch, SimulatorFault } from './types.js';
 
 export type ActionTable = Record<string, ActionDef>;
 
@@ -100,9 +100,19 @@ function substituteReferences(value: unknown, results: ReadonlyArray<unknown>): 
   return value;
 }
 
+/** What `/__simulator/*` needs from the simulator object (index.ts). */
+export interface AdminHooks {
+  injectFault(fault: SimulatorFault): void;
+  clearFaults(): void;
+  concurrency(): unknown;
+  resetConcurrency(): void;
+}
+
 export class SimServer {
   private server: Server | undefined;
   origin = '';
+  /** Set by startSimulator: serves `/__simulator/*` (a test tool on loopback, like the simulator itself). */
+  admin: AdminHooks | undefined;
 
   constructor(
     private readonly state: SimState,
@@ -150,6 +160,17 @@ export class SimServer {
 
   /** HTTP-level faults; returns true when the request was fully handled by a fault. */
   private async applyHttpFaults(req: IncomingMessage, res: ServerResponse, descriptors: Descriptor[], path: string, logAs: Descriptor, params: Params): Promise<boolean> {
+    const rejection = this.state.rejection;
+    if (rejection && Date.now() >= rejection.until) this.state.rejection = undefined;
+    else if (rejection && faultMatches(rejection.match, descriptors, path)) {
+      // Load shedding as a gateway does it: the status, Retry-After = what is left of the window, an HTML body.
+      const retryAfter = Math.max(1, Math.ceil((rejection.until - Date.now()) / 1000));
+      this.log(logAs.service, logAs.action, params, rejection.status);
+      const text = `<html><head><title>${rejection.status}</title></head><body><h1>Simulated HTTP ${rejection.status}: try again in ${retryAfter} s</h1></body></html>`;
+      res.writeHead(rejection.status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(text), 'Retry-After': String(retryAfter) });
+      res.end(text);
+      return true;
+    }
     const fault = this.state.takeFault(['http-status', 'delay', 'drop-connection'], (f) => faultMatches(f.match, descriptors, path));
     if (!fault) return false;
     if (fault.kind === 'delay') {
@@ -180,7 +201,10 @@ export class SimServer {
       res.end();
       return;
     }
+    if (path.startsWith('/__simulator/')) return this.handleAdmin(req, res, path, body);
     if (path === '/api/v1/report/generate' || path === '/api/v1/report/serve') {
+      const bearer = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1];
+      this.countInFlight(res, bearer ? ksPartnerId(bearer) : undefined);
       const action = path.endsWith('generate') ? 'generate' : 'serve';
       const descriptors = [{ service: 'reports-microservice', action }];
       if (await this.applyHttpFaults(req, res, descriptors, path, descriptors[0] as Descriptor, {})) return;
@@ -212,6 +236,8 @@ export class SimServer {
     const action = str(params.action) ?? '';
     const isMulti = service.toLowerCase() === 'multirequest';
     const items = isMulti ? this.multirequestItems(params) : [];
+    const ksForPartner = str(params.ks) || items.map((i) => str(i.ks)).find(Boolean);
+    this.countInFlight(res, (ksForPartner ? ksPartnerId(ksForPartner) : undefined) ?? (Number(str(params.partnerId)) || undefined));
     const descriptors: Descriptor[] = isMulti ? [{ service: 'multirequest', action: '' }, ...items.map((i) => ({ service: str(i.service) ?? '', action: str(i.action) ?? '' }))] : [{ service, action }];
     const logAs = descriptors[0] as Descriptor;
     if (await this.applyHttpFaults(req, res, descriptors, path, logAs, params)) return;
@@ -256,6 +282,48 @@ export class SimServer {
       results.push(result instanceof DieError ? apiError('INTERNAL_SERVERL_ERROR') : result);
     }
     send(results);
+  }
+
+  /** Counts the request as in flight for its partner (the simulator's own when unknown) until its answer ends. */
+  private countInFlight(res: ServerResponse, partnerId: number | undefined): void {
+    const release = this.state.enterRequest(String(partnerId ?? this.state.config.partnerId));
+    res.once('close', release);
+  }
+
+  /**
+   * `GET /__simulator/concurrency` (per-partner in-flight counts and peaks), `POST /__simulator/concurrency/reset`,
+   * `POST /__simulator/faults` (a JSON SimulatorFault, e.g. {"kind":"reject-for","status":429,"seconds":30}),
+   * `DELETE /__simulator/faults`. For a simulator in another process (a benchmark, `kreports start`).
+   */
+  private handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): void {
+    const answer = (status: number, value: unknown): void => {
+      const text = JSON.stringify(value);
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    const admin = this.admin;
+    if (!admin) return answer(404, { error: 'no admin hooks' });
+    if (path === '/__simulator/concurrency' && req.method === 'GET') return answer(200, { partners: admin.concurrency() });
+    if (path === '/__simulator/concurrency/reset' && req.method === 'POST') {
+      admin.resetConcurrency();
+      return answer(200, { ok: true });
+    }
+    if (path === '/__simulator/faults' && req.method === 'DELETE') {
+      admin.clearFaults();
+      return answer(200, { ok: true });
+    }
+    if (path === '/__simulator/faults' && req.method === 'POST') {
+      let fault: unknown;
+      try {
+        fault = JSON.parse(body.toString('utf8'));
+      } catch {
+        return answer(400, { error: 'the body must be a JSON fault, e.g. {"kind":"reject-for","status":429,"seconds":30}' });
+      }
+      if (!isRecord(fault) || typeof fault.kind !== 'string') return answer(400, { error: 'a fault needs a "kind" (see docs/simulator.md, Faults)' });
+      admin.injectFault(fault as unknown as SimulatorFault);
+      return answer(200, { ok: true });
+    }
+    answer(404, { error: `unknown admin route ${req.method} ${path}` });
   }
 
   /** Sub-requests in execution order: numeric keys from min(1, smallest) upward, stopping at the first gap. */

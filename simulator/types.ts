@@ -29,12 +29,26 @@ export interface Simulator {
   clearRequests(): void;
   injectFault(fault: SimulatorFault): void;
   clearFaults(): void;
+  /**
+   * Concurrent in-flight HTTP requests per partner (from the request's KS, else its `partnerId`, else
+   * the simulator's partner): `inFlight` now, `peak` since start or the last `resetConcurrency()`,
+   * `total` requests counted. Also served at `GET /__simulator/concurrency`.
+   */
+  concurrency(): Record<string, PartnerConcurrency>;
+  resetConcurrency(): void;
   buildNotification(options: NotificationOptions): { body: Buffer; headers: Record<string, string> };
   sendNotification(url: string, options: NotificationOptions): Promise<{ status: number; body: string }>;
   close(): Promise<void>;
 }
 
+export interface PartnerConcurrency {
+  inFlight: number;
+  peak: number;
+  total: number;
+}
+
 export type SimulatorFault =
+  | { kind: 'reject-for'; status: 429 | 503; seconds: number; match?: FaultMatch }
   | { kind: 'http-status'; status: number; times?: number; match?: FaultMatch }
   | { kind: 'delay'; ms: number; times?: number; match?: FaultMatch }
   | { kind: 'drop-connection'; times?: number; match?: FaultMatch }

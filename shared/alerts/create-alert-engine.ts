@@ -12,6 +12,7 @@ import type { StateStore } from '../ports/state-store.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { join } from 'node:path';
 import { ReportingError } from '../errors/base-error.js';
+import { deferralSecondsFor } from '../errors/back-off.js';
 import { createSecretResolver } from './secret-resolver.js';
 import { PermanentJobError, type JobHandler } from '../queues/job-batch-processor.js';
 import { buildAlertMessage, type AlertMessage, type AlertSeverity, type Observation } from './alert-message.js';
@@ -246,7 +247,8 @@ export function createCheckJobHandler(deps: JobHandlerDeps): JobHandler {
       result = await runCheck(deps.api, check, now());
     } catch (error) {
       const permanent = error instanceof ReportingError && !error.retryable;
-      const lastAttempt = context.maxAttempts !== undefined && context.attempt >= context.maxAttempts;
+      // A back-off (Kaltura 429) is deferred by the batch processor without using an attempt: not the last one.
+      const lastAttempt = context.maxAttempts !== undefined && context.attempt >= context.maxAttempts && deferralSecondsFor(error, message) === undefined;
       if (permanent || lastAttempt) {
         // The check cannot run (permission, bad report type, bad metric — or Kaltura kept failing
         // until the last attempt): say so, then let the job be dead-lettered with the reason.
@@ -300,7 +302,7 @@ export function createLiveHealthJobHandler(deps: JobHandlerDeps & { readonly idl
       return outcome.next;
     } catch (error) {
       const permanent = error instanceof ReportingError && !error.retryable && !(error instanceof DestinationError);
-      const lastAttempt = context.maxAttempts !== undefined && context.attempt >= context.maxAttempts && !(error instanceof AlertDeliveryError);
+      const lastAttempt = context.maxAttempts !== undefined && context.attempt >= context.maxAttempts && !(error instanceof AlertDeliveryError) && deferralSecondsFor(error, watch) === undefined;
       if (permanent || lastAttempt) {
         // The watch ends here (dead-lettered): tell the audience the stream is no longer watched.
         const reason = error instanceof Error ? error.message : String(error);

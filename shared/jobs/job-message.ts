@@ -71,6 +71,12 @@ export const JobMessageSchema = z.strictObject({
   /** The job spec with placeholders resolved. */
   spec: JobSpecSchema,
   progress: z.optional(JobProgressSchema),
+  /**
+   * Set when the job was deferred because Kaltura asked to back off (429, 503 + Retry-After): how many
+   * times and since when. Deferrals do not count as receive attempts; this bounds them
+   * (shared/queues/job-batch-processor.ts, MAX_BACK_OFF_SECONDS).
+   */
+  backOff: z.optional(z.strictObject({ count: z.int().check(z.gte(1)), since: z.string() })),
 });
 export type JobMessage = z.infer<typeof JobMessageSchema>;
 export type JobKind = JobMessage['spec']['kind'];

@@ -7,6 +7,7 @@
  */
 import { ReportingError } from '../errors/base-error.js';
 import { redactString } from '../logging/logger.js';
+import type { BackOffSignal } from '../errors/back-off.js';
 
 /** Codes a retry can fix (server-side hiccups). Everything else from the API is permanent. */
 const RETRYABLE_CODES = new Set(['INTERNAL_SERVERL_ERROR', 'INTERNAL_SERVER_ERROR', 'DRUID_QUERY_TIMED_OUT', 'SERVICE_UNAVAILABLE', 'LOCK_TIMED_OUT']);
@@ -86,6 +87,28 @@ export class KalturaTransportError extends ReportingError {
     this.retryable = options?.retryable ?? true;
   }
 }
+
+/**
+ * Kaltura is shedding load: HTTP 429, or 503 with a `Retry-After`. Retryable, and a back-off signal
+ * (shared/errors/back-off.ts): the job is deferred by `retryAfterSeconds` through an SQS delay instead of
+ * spending its receive attempts. A bare 503 stays an ordinary retryable KalturaTransportError.
+ */
+export class KalturaThrottledError extends KalturaTransportError implements BackOffSignal {
+  readonly backOff = true as const;
+  constructor(
+    call: string,
+    status: number,
+    /** From `Retry-After`, else DEFAULT_THROTTLE_BACK_OFF_SECONDS. */
+    readonly retryAfterSeconds: number,
+    /** Whether Kaltura sent `Retry-After` (then the client does not wait in-process when it is long). */
+    readonly retryAfterFromServer: boolean,
+  ) {
+    super(`Kaltura ${call} answered HTTP ${status} (overloaded; back off ${retryAfterSeconds} s)`, { call, status, kind: 'http-status' }, { retryable: true });
+  }
+}
+
+/** Back-off when Kaltura answers 429 without `Retry-After`. */
+export const DEFAULT_THROTTLE_BACK_OFF_SECONDS = 30;
 
 /** A body that is not what Kaltura should send (unparseable JSON, unexpected shape). */
 export class KalturaResponseError extends ReportingError {

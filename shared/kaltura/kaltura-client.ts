@@ -36,7 +36,18 @@ export interface KalturaClientOptions {
   logger?: Logger;
   /** Requested KS lifetime in seconds, default 86400. */
   sessionExpirySeconds?: number;
+  /**
+   * Kaltura HTTP requests in flight at once through this client (its partner's budget in this process),
+   * default DEFAULT_MAX_CONCURRENT_REQUESTS. A streamed download holds a slot until it ends.
+   */
+  maxConcurrentRequests?: number;
 }
+
+/**
+ * Default per-client budget. In AWS each worker instance has one client, so the stack's total is
+ * sum(maxConcurrency of each job queue) x this (docs/deploy.md, "Scale on paper").
+ */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 4;
 
 /** The KalturaApi plus `close()` (releases keep-alive sockets; a Lambda never needs it). */
 export interface KalturaClient extends KalturaApi {
@@ -79,6 +90,7 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
     timeoutMs: options.timeoutMs ?? 30_000,
     maxRetries: options.maxRetries ?? 3,
     retryBaseDelayMs: options.retryBaseDelayMs ?? 200,
+    maxConcurrentRequests: options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
     ...(logger ? { logger } : {}),
   });
   const caller = new ApiCaller(options.serviceUrl, transport, logger);
@@ -275,13 +287,14 @@ const EnvSchema = z.object({
   KALTURA_PRIVILEGES: z.optional(z.string()),
   KALTURA_TIMEOUT_MS: z.optional(numberFromEnv),
   KALTURA_MAX_RETRIES: z.optional(numberFromEnv),
+  KALTURA_MAX_CONCURRENT_REQUESTS: z.optional(z.pipe(numberFromEnv, z.int().check(z.gte(1)))),
 });
 
 /**
  * Client options from the environment (SPEC §3): KALTURA_SERVICE_URL, KALTURA_PARTNER_ID and
  * KALTURA_ADMIN_SECRET, or KALTURA_APP_TOKEN_ID + KALTURA_APP_TOKEN (preferred when set; hash
  * type KALTURA_APP_TOKEN_HASH_TYPE, default SHA1 as on the server); optional KALTURA_REPORTS_URL, KALTURA_USER_ID,
- * KALTURA_PRIVILEGES (comma list), KALTURA_TIMEOUT_MS, KALTURA_MAX_RETRIES.
+ * KALTURA_PRIVILEGES (comma list), KALTURA_TIMEOUT_MS, KALTURA_MAX_RETRIES, KALTURA_MAX_CONCURRENT_REQUESTS.
  * Empty strings count as unset.
  */
 export function kalturaClientOptionsFromEnv(env: NodeJS.ProcessEnv, logger?: Logger): KalturaClientOptions {
@@ -309,6 +322,7 @@ export function kalturaClientOptionsFromEnv(env: NodeJS.ProcessEnv, logger?: Log
     ...(e.KALTURA_PRIVILEGES ? { privileges: e.KALTURA_PRIVILEGES.split(',').map((p) => p.trim()).filter(Boolean) } : {}),
     ...(e.KALTURA_TIMEOUT_MS !== undefined ? { timeoutMs: e.KALTURA_TIMEOUT_MS } : {}),
     ...(e.KALTURA_MAX_RETRIES !== undefined ? { maxRetries: e.KALTURA_MAX_RETRIES } : {}),
+    ...(e.KALTURA_MAX_CONCURRENT_REQUESTS !== undefined ? { maxConcurrentRequests: e.KALTURA_MAX_CONCURRENT_REQUESTS } : {}),
     ...(logger ? { logger } : {}),
   };
 }

@@ -11,7 +11,9 @@
 import type { Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../logging/logger.js';
-import { KalturaTransportError } from './errors.js';
+import { DEFAULT_THROTTLE_BACK_OFF_SECONDS, KalturaThrottledError, KalturaTransportError } from './errors.js';
+import { parseRetryAfter } from '../errors/back-off.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 import { KEEP_ALIVE_AGENT, LazyDispatcher, loadUndici } from '../http/undici-lazy.js';
 
 export interface TransportOptions {
@@ -22,6 +24,11 @@ export interface TransportOptions {
   readonly retryMaxDelayMs?: number;
   readonly logger?: Logger;
   readonly dispatcher?: Dispatcher;
+  /**
+   * HTTP exchanges in flight at once (the per-partner budget of one client); a streamed download holds
+   * its slot until its body ends. Waiting for a slot does not count against the timeout. Unlimited when unset.
+   */
+  readonly maxConcurrentRequests?: number;
 }
 
 export interface HttpRequest {
@@ -70,7 +77,12 @@ export function toTransportError(error: unknown, call: string, timedOut: boolean
   return new KalturaTransportError(`Kaltura ${call}: request failed (${code ?? message.slice(0, 120)})`, { call, kind: 'network', ...(code ? { errorCode: code } : {}) }, { cause: error });
 }
 
-function statusError(call: string, status: number): KalturaTransportError {
+function statusError(call: string, status: number, headers: Record<string, string | string[] | undefined> = {}): KalturaTransportError {
+  const retryAfter = parseRetryAfter(header(headers, 'retry-after'));
+  // 429, or 503 with Retry-After: Kaltura sheds load and says when to come back (a back-off, not a failure).
+  if (status === 429 || (status === 503 && retryAfter !== undefined)) {
+    return new KalturaThrottledError(call, status, retryAfter ?? DEFAULT_THROTTLE_BACK_OFF_SECONDS, retryAfter !== undefined);
+  }
   const retryable = status >= 500 || status === 429 || status === 408;
   return new KalturaTransportError(
     `Kaltura ${call} answered HTTP ${status}${retryable ? '; it will be retried' : ' (not retried: check the URL and credentials)'}`,
@@ -84,9 +96,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class Transport {
   /** `options.dispatcher`, or a keep-alive Agent created (with undici itself) on the first request. */
   private readonly dispatcher: LazyDispatcher;
+  /** The client's concurrency budget (`maxConcurrentRequests`); undefined means unlimited. */
+  readonly limit: ConcurrencyLimit | undefined;
 
   constructor(readonly options: TransportOptions) {
     this.dispatcher = new LazyDispatcher(options.dispatcher, (u) => new u.Agent(KEEP_ALIVE_AGENT));
+    this.limit = options.maxConcurrentRequests !== undefined ? new ConcurrencyLimit(options.maxConcurrentRequests) : undefined;
   }
 
   /** undici's `request` and the dispatcher, loaded on first use (cold start: undici stays out of module init). */
@@ -111,11 +126,15 @@ export class Transport {
         return await fn(attempt);
       } catch (error) {
         const retryable = (error as { retryable?: unknown })?.retryable === true;
-        if (!retryable || attempt >= this.options.maxRetries) {
+        // Kaltura said when to come back, and it is later than our own backoff would wait: do not hold
+        // the worker (a Lambda bills while it sleeps); the job is deferred through the queue instead.
+        const longBackOff = error instanceof KalturaThrottledError && error.retryAfterFromServer && error.retryAfterSeconds * 1000 > (this.options.retryMaxDelayMs ?? 10_000);
+        if (!retryable || longBackOff || attempt >= this.options.maxRetries) {
           if (retryable) this.options.logger?.warn('kaltura call failed after retries', { call, attempts: attempt + 1, error: describe(error) });
           throw error;
         }
-        const delay = this.backoffMs(attempt + 1);
+        // A short Retry-After is honoured in-process (never less than our own backoff).
+        const delay = error instanceof KalturaThrottledError && error.retryAfterFromServer ? Math.max(this.backoffMs(attempt + 1), error.retryAfterSeconds * 1000) : this.backoffMs(attempt + 1);
         this.options.logger?.warn('kaltura call failed; retrying', { call, attempt: attempt + 1, delayMs: delay, error: describe(error) });
         this.options.logger?.metric('KalturaRetry', 1, { call });
         await sleep(delay);
@@ -125,6 +144,20 @@ export class Transport {
 
   /** One HTTP exchange whose body is read whole as text (JSON answers). Non-200 throws. No retries. */
   async text(req: HttpRequest): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+    const release = await this.acquire();
+    try {
+      return await this.textInSlot(req);
+    } finally {
+      release();
+    }
+  }
+
+  /** A slot of the concurrency budget; call the returned function exactly once to give it back. */
+  private async acquire(): Promise<() => void> {
+    return this.limit ? this.limit.acquire() : () => undefined;
+  }
+
+  private async textInSlot(req: HttpRequest): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
     const deadline = abortAfter(timeoutMs);
     const started = Date.now();
@@ -132,7 +165,7 @@ export class Transport {
       const res = await this.request(req, 'POST', timeoutMs, deadline.signal);
       if (res.statusCode !== 200) {
         await res.body.dump().catch(() => undefined);
-        throw statusError(req.call, res.statusCode);
+        throw statusError(req.call, res.statusCode, res.headers);
       }
       const text = await res.body.text();
       this.options.logger?.debug('kaltura call', { call: req.call, status: res.statusCode, ms: Date.now() - started, bytes: text.length });
@@ -149,6 +182,7 @@ export class Transport {
    * has an idle timeout of the same length. Non-200 throws (after draining). No retries here.
    */
   async stream(req: HttpRequest, acceptStatus: (status: number) => boolean = (s) => s === 200): Promise<StreamResponse> {
+    const release = await this.acquire();
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
     const deadline = abortAfter(timeoutMs);
     try {
@@ -156,11 +190,15 @@ export class Transport {
       deadline.clear();
       if (!acceptStatus(res.statusCode)) {
         await res.body.dump().catch(() => undefined);
-        throw statusError(req.call, res.statusCode);
+        throw statusError(req.call, res.statusCode, res.headers);
       }
       this.options.logger?.debug('kaltura stream opened', { call: req.call, status: res.statusCode });
+      // The exchange is in flight until the body is consumed or destroyed: the slot goes back then.
+      res.body.once('close', release);
+      if (res.body.destroyed) release();
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (error) {
+      release();
       throw toTransportError(error, req.call, deadline.timedOut, timeoutMs);
     } finally {
       deadline.clear();

@@ -19,9 +19,11 @@ import type { SQSRecord } from 'aws-lambda';
 import { JobMessageSchema, type JobKind, type JobMessage } from '../jobs/job-message.js';
 import { formatIssues } from '../validation/format-issues.js';
 import { ReportingError } from '../errors/base-error.js';
+import { deferralSecondsFor, MAX_BACK_OFF_SECONDS } from '../errors/back-off.js';
 import type { DeadLetterSink } from '../ports/dead-letter-sink.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../logging/logger.js';
+import { ConcurrencyLimit } from '../kaltura/concurrency-limit.js';
 
 /** The part of an SQS record we use. */
 export interface QueueRecord {
@@ -78,38 +80,29 @@ export const MAX_RECEIVE_COUNT: Readonly<Record<JobKind, number>> = { check: 5, 
 /** The SQS maximum delay; longer waits are chained. */
 export const MAX_DELAY_SECONDS = 900;
 
+/** How long a job keeps being deferred while Kaltura asks to back off (shared/errors/back-off.ts). */
+export { MAX_BACK_OFF_SECONDS };
+
 /** A record left for SQS to deliver again (its reason is already logged): a batch item failure. */
 class LeftOnQueueError extends ReportingError {
   readonly retryable = true;
 }
 
-/** Runs at most `limit` of the calls at once, in the order they were made. */
-function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-}
-
 export async function processJobBatch(records: ReadonlyArray<QueueRecord>, options: BatchProcessorOptions): Promise<BatchResponse> {
   const maxAttempts = options.maxAttempts ?? 5;
-  const limit = concurrencyLimit(Math.max(1, options.concurrency ?? 4));
+  const limit = new ConcurrencyLimit(Math.max(1, options.concurrency ?? 4));
   // Powertools logs through our logger (its default is the console); record failures are ours to log, and are.
   const processor = new BatchProcessor(EventType.SQS, {
     logger: { debug: () => undefined, warn: (...args: unknown[]) => options.logger.warn(String(args[0])), error: (...args: unknown[]) => options.logger.error(String(args[0])) },
   });
-  const handleRecord = (record: SQSRecord) =>
-    limit(async () => {
+  const handleRecord = async (record: SQSRecord) => {
+    const release = await limit.acquire();
+    try {
       if (!(await processOne(record, options, maxAttempts))) throw new LeftOnQueueError(`message ${record.messageId} left on the queue for another attempt`);
-    });
+    } finally {
+      release();
+    }
+  };
   // Local queues hand over the parts of an SQS record the processor reads (messageId, body, attributes).
   const response = await processPartialResponse({ Records: records as unknown as SQSRecord[] }, handleRecord, processor, { throwOnFullBatchFailure: false });
   return { batchItemFailures: response.batchItemFailures.map((f) => ({ itemIdentifier: f.itemIdentifier })) };
@@ -160,6 +153,7 @@ async function processOne(record: QueueRecord, options: BatchProcessorOptions, m
     logger.metric('JobSucceeded', 1, { kind: options.kind });
     return true;
   } catch (error) {
+    if (await deferOnBackOff(error, message, options, logger)) return true;
     const retryable = !(error instanceof ReportingError) || error.retryable;
     const name = error instanceof Error ? error.name : 'Error';
     const reason = error instanceof Error ? error.message : String(error);
@@ -178,4 +172,29 @@ async function processOne(record: QueueRecord, options: BatchProcessorOptions, m
     logger.metric('JobRetried', 1, { kind: options.kind });
     return false;
   }
+}
+
+/**
+ * Kaltura asked to back off (a typed error carrying `retryAfterSeconds`, shared/errors/back-off.ts):
+ * the job is sent again with that delay (plus up to 20 % jitter, so a burst does not come back all at
+ * once) and the received copy is deleted. Unlike a batch item failure, this costs no receive attempt,
+ * so a long 429 period never pushes jobs into the dead-letter queue. Same on SQS and the local queue:
+ * both are the JobQueue port. Returns false (the ordinary retry path) when the job has been backing off
+ * for MAX_BACK_OFF_SECONDS already, or when the re-send fails.
+ */
+async function deferOnBackOff(error: unknown, message: JobMessage, options: BatchProcessorOptions, logger: Logger): Promise<boolean> {
+  const now = Date.now();
+  const seconds = deferralSecondsFor(error, message, now);
+  if (seconds === undefined) return false;
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil(seconds * (1 + Math.random() * 0.2))));
+  const deferred: JobMessage = { ...message, backOff: { count: (message.backOff?.count ?? 0) + 1, since: message.backOff?.since ?? new Date(now).toISOString() } };
+  try {
+    await options.queue.send(options.kind, [deferred], { delaySeconds });
+  } catch (sendError) {
+    logger.warn('could not defer the job; it will be retried as a failure', { error: sendError });
+    return false;
+  }
+  logger.warn('Kaltura asked to back off; job deferred without using an attempt', { delaySeconds, deferrals: deferred.backOff!.count, error });
+  logger.metric('JobDeferred', 1, { kind: options.kind });
+  return true;
 }

@@ -239,6 +239,28 @@ describe('report checks against the simulator', () => {
     expect(String(alerts[0]!.description)).toContain('gave up after 3 attempts');
   });
 
+  it('neither alerts `error` nor dead-letters on the last attempt when Kaltura asks to back off (429): the job is deferred', async () => {
+    // Prepare
+    const h = await harness();
+    const message = jobFor(checkSpec({ destinations: ['local'] }), '1_throttled', { entryName: 'Throttled' });
+    sim.injectFault({ kind: 'reject-for', status: 429, seconds: 60 });
+    const dead = memoryDeadLetters();
+    const { queue, sent } = memoryQueue();
+    const options = { kind: 'check' as const, handler: createCheckJobHandler(h.deps), queue, deadLetters: dead.sink, logger: h.logger, maxAttempts: 3 };
+    try {
+      // Act: the last allowed receive
+      const last = await processJobBatch([record(message, 'f', 3)], options);
+      // Assess
+      expect(last.batchItemFailures).toEqual([]);
+      expect(dead.letters).toEqual([]);
+      expect(await readJsonLines(h.alertsPath)).toEqual([]);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.delaySeconds).toBeGreaterThanOrEqual(50);
+    } finally {
+      sim.clearFaults();
+    }
+  });
+
   it('compares with the previous period for `change` (a second multirequest)', async () => {
     const h = await harness();
     sim.clearRequests();
