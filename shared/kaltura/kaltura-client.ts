@@ -18,8 +18,10 @@ import { ReportsMicroservice } from './reports-microservice.js';
 import { SessionManager, type HashType } from './session.js';
 import { pageTable } from './table-pager.js';
 import { Transport, xKalturaErrorCode } from './transport.js';
+import { normalizeServiceUrl } from './service-url.js';
 
 export interface KalturaClientOptions {
+  /** `https://www.kaltura.com` or `https://www.kaltura.com/api_v3` alike (normalizeServiceUrl). */
   serviceUrl: string;
   partnerId: number;
   adminSecret?: string;
@@ -72,7 +74,7 @@ function toTemplate(value: unknown): NotificationTemplate {
 }
 
 export function createKalturaClient(options: KalturaClientOptions): KalturaClient {
-  if (!/^https?:\/\//.test(options.serviceUrl)) throw new KalturaConfigError('Kaltura serviceUrl must be an http(s) URL ending in /api_v3 (KALTURA_SERVICE_URL).');
+  const serviceUrl = normalizeServiceUrl(options.serviceUrl);
   if (!Number.isInteger(options.partnerId) || options.partnerId <= 0) throw new KalturaConfigError('Kaltura partnerId must be a positive integer (KALTURA_PARTNER_ID).');
   const logger = options.logger?.child({ component: 'kaltura-client', partnerId: options.partnerId });
   const transport = new Transport({
@@ -81,7 +83,7 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
     retryBaseDelayMs: options.retryBaseDelayMs ?? 200,
     ...(logger ? { logger } : {}),
   });
-  const caller = new ApiCaller(options.serviceUrl, transport, logger);
+  const caller = new ApiCaller(serviceUrl, transport, logger);
   const session = new SessionManager(
     {
       partnerId: options.partnerId,
@@ -278,7 +280,8 @@ const EnvSchema = z.object({
 });
 
 /**
- * Client options from the environment (SPEC §3): KALTURA_SERVICE_URL, KALTURA_PARTNER_ID and
+ * Client options from the environment (SPEC §3): KALTURA_SERVICE_URL (normalised: with or without
+ * `/api_v3`, see service-url.ts), KALTURA_PARTNER_ID and
  * KALTURA_ADMIN_SECRET, or KALTURA_APP_TOKEN_ID + KALTURA_APP_TOKEN (preferred when set; hash
  * type KALTURA_APP_TOKEN_HASH_TYPE, default SHA1 as on the server); optional KALTURA_REPORTS_URL, KALTURA_USER_ID,
  * KALTURA_PRIVILEGES (comma list), KALTURA_TIMEOUT_MS, KALTURA_MAX_RETRIES.
@@ -292,6 +295,12 @@ export function kalturaClientOptionsFromEnv(env: NodeJS.ProcessEnv, logger?: Log
     throw new ValidationError(`Kaltura settings are invalid: ${details.join('; ')}. Set them as described in the README (SPEC §3).`, details);
   }
   const e = parsed.data;
+  let serviceUrl: string;
+  try {
+    serviceUrl = normalizeServiceUrl(e.KALTURA_SERVICE_URL);
+  } catch (error) {
+    throw new ValidationError(`Kaltura settings are invalid: ${(error as Error).message}`, [`environment: KALTURA_SERVICE_URL: ${(error as Error).message.replace(/^KALTURA_SERVICE_URL /, '')}`]);
+  }
   const hasToken = Boolean(e.KALTURA_APP_TOKEN_ID && e.KALTURA_APP_TOKEN);
   if (Boolean(e.KALTURA_APP_TOKEN_ID) !== Boolean(e.KALTURA_APP_TOKEN)) {
     throw new ValidationError('Kaltura settings are invalid: KALTURA_APP_TOKEN_ID and KALTURA_APP_TOKEN must be set together.', ['environment: KALTURA_APP_TOKEN: set both or neither']);
@@ -300,7 +309,7 @@ export function kalturaClientOptionsFromEnv(env: NodeJS.ProcessEnv, logger?: Log
     throw new ValidationError('Kaltura settings are invalid: set KALTURA_ADMIN_SECRET, or KALTURA_APP_TOKEN_ID and KALTURA_APP_TOKEN.', ['environment: KALTURA_ADMIN_SECRET: required without an app token']);
   }
   return {
-    serviceUrl: e.KALTURA_SERVICE_URL,
+    serviceUrl,
     partnerId: e.KALTURA_PARTNER_ID,
     ...(e.KALTURA_ADMIN_SECRET ? { adminSecret: e.KALTURA_ADMIN_SECRET } : {}),
     ...(hasToken ? { appToken: { id: e.KALTURA_APP_TOKEN_ID!, token: e.KALTURA_APP_TOKEN!, hashType: e.KALTURA_APP_TOKEN_HASH_TYPE ?? 'SHA1' } } : {}),

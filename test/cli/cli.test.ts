@@ -418,6 +418,20 @@ describe('kreports setup-webhook and doctor (against the simulator)', () => {
     expect(out.checks.map((c: { name: string }) => c.name)).toEqual(['configuration', 'settings', 'session', 'analytics', 'entries', 'live', 'templates', 'webhook secret']);
   });
 
+  it.each([
+    ['the bare host', (origin: string) => origin],
+    ['the bare host and /', (origin: string) => `${origin}/`],
+    ['/api_v3/', (origin: string) => `${origin}/api_v3/`],
+  ])('doctor passes with KALTURA_SERVICE_URL given as %s, and prints the URL it uses', async (_label, form) => {
+    // Prepare
+    const origin = new URL(simulator.serviceUrl).origin;
+    // Act
+    const result = await runCli(['doctor'], { ...env, KALTURA_SERVICE_URL: form(origin) });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`ok   settings: partner ${simulator.partnerId} at ${origin}/api_v3, session via admin secret`);
+  });
+
   it('doctor says analytics permission is missing when Kaltura forbids the report service', async () => {
     simulator.injectFault({ kind: 'api-error', code: 'SERVICE_FORBIDDEN', args: { SERVICE: 'report->getTotal' }, times: 5, match: { service: 'report' } });
     const result = await runCli(['doctor'], env);
