@@ -45,6 +45,7 @@ const options = {
   name: { type: 'string' },
   scope: { type: 'string' },
   timezone: { type: 'string' },
+  'no-formula-guard': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
 } as const;
@@ -70,6 +71,10 @@ Options:
   --window W      ad hoc: previous-day, previous-week, previous-month, week-to-date, last-N-days, last-N-hours
   --filter k=v    ad hoc: report filter field (repeatable), e.g. --filter countryIn=US
   --timezone TZ   ad hoc: IANA timezone (default: the configuration's kaltura.timezone)
+  --no-formula-guard
+                  write text cells exactly as Kaltura sent them: no leading ' before cells that would
+                  open as spreadsheet formulas (= + - @ tab CR). For warehouse loads; the manifest
+                  says formulaGuard: false. Default: the job's csv.formulaGuard (on), for ad-hoc: on
   -q, --quiet     no progress output
   --json          print the result (keys, rows, bytes, sha256) as JSON on stdout
   -h, --help      show this help
@@ -187,6 +192,7 @@ export const exportCommand: Command = {
         if (values.from === undefined && values.window === undefined) throw new UsageError('an ad-hoc export needs a window: --from DATE --to DATE, or --window previous-week');
         const base = m.adHocExportMessage({
           source,
+          ...(values['no-formula-guard'] ? { csv: { formulaGuard: false } } : {}),
           window: values.window ? parseWindow(values.window) : 'previous-day',
           timezone,
           partnerId,
@@ -208,6 +214,10 @@ export const exportCommand: Command = {
         if (!checked.success) throw new UsageError(m.formatIssues('export', checked.error.issues).join('; '));
       }
 
+      if (name && values['no-formula-guard']) {
+        if (message.spec.kind === 'export' && message.spec.source.type === 'csv-url') throw new UsageError(`--no-formula-guard cannot apply to '${message.spec.name}': a csv-url file is written by Kaltura, which neutralises formula cells itself`);
+        if (message.spec.kind === 'export' || message.spec.kind === 'microservice') message = { ...message, spec: { ...message.spec, csv: { ...message.spec.csv, formulaGuard: false } } };
+      }
       const dataDir = dataDirOf(io.env, io.cwd);
       const { store, where } = await openBlobStore(io.env, dataDir);
       const { runExportNow } = await import('../../shared/exports/run-export.js');
@@ -223,7 +233,7 @@ export const exportCommand: Command = {
       }
       const whereShown = displayPath(where, io.cwd);
       if (values.json) {
-        io.out(JSON.stringify({ ok: true, jobId: message.jobId, key: exported.dataKey, manifestKey: exported.manifestKey, location: whereShown, rows: exported.manifest.rows, bytes: exported.manifest.bytes, sha256: exported.manifest.sha256, window: message.window }));
+        io.out(JSON.stringify({ ok: true, jobId: message.jobId, key: exported.dataKey, manifestKey: exported.manifestKey, location: whereShown, rows: exported.manifest.rows, bytes: exported.manifest.bytes, sha256: exported.manifest.sha256, formulaGuard: exported.manifest.formulaGuard, window: message.window }));
       } else {
         io.out(`wrote ${whereShown}${exported.dataKey} (${exported.manifest.rows.toLocaleString('en-US')} rows, ${formatBytes(exported.manifest.bytes)}, sha256 ${exported.manifest.sha256.slice(0, 12)}…)`);
         io.out(`manifest ${whereShown}${exported.manifestKey}`);

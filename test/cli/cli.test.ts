@@ -95,6 +95,23 @@ describe('kreports validate-config', () => {
     expect(result.stderr).toMatch(/schedules\[0\]\.jobs\[0\]\.source.*colour|schedules\[0\]\.timezone/);
   });
 
+  it.concurrent('accepts csv.formulaGuard on export jobs, and refuses turning it off for a csv-url file (Kaltura guards those itself)', async () => {
+    // Prepare
+    const dir = await aDataDir();
+    const job = (name: string, source: string, guard: string) => `      - { kind: export, name: ${name}, source: ${source}, csv: { formulaGuard: ${guard} } }`;
+    const good = join(dir, 'good.yaml');
+    const bad = join(dir, 'bad-guard.yaml');
+    const head = 'version: 1\nrules:\n  - name: r\n    when: { eventType: 3 }\n    jobs:\n';
+    await writeFile(good, head + [job('raw', '{ type: table, reportType: 1 }', 'false'), job('guarded', '{ type: csv-url, reportType: 1, tableHeaders: [a] }', 'true')].join('\n') + '\n');
+    await writeFile(bad, head + job('raw', '{ type: csv-url, reportType: 1, tableHeaders: [a] }', 'false') + '\n');
+    // Act
+    const [accepted, refused] = await Promise.all([runCli(['validate-config', good]), runCli(['validate-config', bad])]);
+    // Assess
+    expect(accepted.code).toBe(0);
+    expect(refused.code).toBe(2);
+    expect(lines(refused.stderr)).toEqual([expect.stringMatching(/bad-guard\.yaml: rules\[0\]\.jobs\[0\]\.csv\.formulaGuard: a csv-url file is written by Kaltura/)]);
+  });
+
   it.concurrent('kreports start refuses a bad configuration file with exit 2 and the field', async () => {
     const dir = await aDataDir();
     const file = join(dir, 'bad.json');
@@ -202,6 +219,23 @@ describe('kreports export and schedule run (built-in simulator)', () => {
     const manifest = JSON.parse(await readFile(join(dataDir, 'bucket', `${key}.manifest.json`), 'utf8'));
     expect(manifest.rows).toBe(9000);
     expect(JSON.stringify(manifest)).toContain('"order":"-count_plays"');
+  });
+
+  it.concurrent.each([
+    { flags: [] as string[], guarded: true },
+    { flags: ['--no-formula-guard'], guarded: false },
+  ])('an ad-hoc export of an entry named like a formula, with $flags: guarded $guarded', async ({ flags, guarded }) => {
+    // Prepare
+    const dataDir = await aDataDir();
+    // Act
+    const result = await runCli(['export', '--report-type', '1', '--window', 'previous-week', '--subject', '1_formula', '--json', ...flags], { DATA_DIR: dataDir });
+    // Assess
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out.formulaGuard).toBe(guarded);
+    const csv = await readFile(join(dataDir, 'bucket', out.key), 'utf8');
+    expect(csv).toContain(`,"${guarded ? "'" : ''}=HYPERLINK(""https://evil.example/`);
+    expect(JSON.parse(await readFile(join(dataDir, 'bucket', out.manifestKey), 'utf8')).formulaGuard).toBe(guarded);
   });
 
   it.concurrent('runs a configured rule job for a subject, --json', async () => {

