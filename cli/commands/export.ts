@@ -227,7 +227,12 @@ export const exportCommand: Command = {
       if (!values.quiet && !values.json) io.err(`exporting ${label}${kaltura.simulator ? ' (built-in simulator)' : ''}`);
       let exported;
       try {
-        exported = await runExportNow({ api: kaltura.api, blobStore: store, prefix: config.output.prefix, message, onProgress: (p) => progress.update(p) });
+        exported = await withExportAttempts(
+          () => runExportNow({ api: kaltura.api, blobStore: store, prefix: config.output.prefix, message, onProgress: (p) => progress.update(p) }),
+          (note) => {
+            if (!values.quiet) io.err(note);
+          },
+        );
       } finally {
         progress.done();
       }
@@ -244,6 +249,33 @@ export const exportCommand: Command = {
     }
   },
 };
+
+/** Whole-export attempts of `kreports export` (the queue's redelivery, in a worker). */
+export const EXPORT_ATTEMPTS = 3;
+const EXPORT_RETRY_BASE_MS = 500;
+
+/**
+ * Runs the export again after a failure a retry can fix (a download cut short, Kaltura's null CSV URL,
+ * a server error that outlasted the client's own retries), as the export queue would redeliver the job:
+ * at most EXPORT_ATTEMPTS in all. A permanent failure (credentials, a bad report, the 12,000-row limit)
+ * is not repeated. Nothing half-written is left either way: the CSV is stored atomically.
+ */
+async function withExportAttempts<T>(run: () => Promise<T>, note: (line: string) => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const retryable = (error as { retryable?: unknown })?.retryable === true;
+      if (!retryable || attempt >= EXPORT_ATTEMPTS) {
+        if (retryable && error instanceof Error) throw new WorkFailedError(`${error.message.split('\n')[0]} (the export was attempted ${attempt} times)`, { cause: error });
+        throw error;
+      }
+      const delay = EXPORT_RETRY_BASE_MS * 2 ** (attempt - 1);
+      note(`attempt ${attempt} of ${EXPORT_ATTEMPTS} failed: ${(error as Error).message.split('\n')[0]}; trying again in ${delay / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
 
 /** A Reports Microservice job: generate, poll (re-enqueued with delays, as in the worker), download. */
 async function runMicroservice(

@@ -29,12 +29,34 @@ export function isApiException(value: unknown): value is ApiExceptionWire {
   return v.objectType === undefined && typeof v.code === 'string' && typeof v.message === 'string' && Object.keys(v).every((k) => k === 'code' || k === 'message' || k === 'args');
 }
 
-export function parseJson(text: string, call: string): unknown {
+/**
+ * Parses a JSON answer. A body that is not JSON says why, and whether a retry can help:
+ * - empty (HTTP 200, nothing written: PHP died mid-request): retryable;
+ * - JSON cut short or garbled (starts like JSON, does not parse: a worker killed while writing, a
+ *   proxy cutting the body): retryable;
+ * - an HTML page (a proxy, a login or maintenance page, the web site instead of the API): permanent,
+ *   check the URL setting; the page's title is quoted to say whose page it is;
+ * - anything else: permanent, check the URL setting.
+ */
+export function parseJson(text: string, call: string, setting = 'KALTURA_SERVICE_URL'): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new KalturaResponseError(`Kaltura ${call} answered with a body that is not JSON (${text.length} bytes); check KALTURA_SERVICE_URL points at /api_v3.`, { cause });
+    throw notJson(text, call, setting, cause);
   }
+}
+
+function notJson(text: string, call: string, setting: string, cause: unknown): KalturaResponseError {
+  const body = text.replace(/^\uFEFF/, '').trim();
+  if (body === '') return new KalturaResponseError(`Kaltura ${call} answered HTTP 200 with an empty body (the server failed while answering)`, { cause, retryable: true });
+  if (/^[[{"]/.test(body)) return new KalturaResponseError(`Kaltura ${call} answered JSON that is cut short or malformed (${text.length} bytes)`, { cause, retryable: true });
+  if (/^</.test(body)) {
+    const title = /<title[^>]*>([^<]{1,200})<\/title>/i.exec(body)?.[1];
+    const shown = title ? ` ("${stripKs(title.replace(/\s+/g, ' ').trim()).slice(0, 80)}")` : '';
+    const what = /^<\?xml|^<xml/i.test(body) ? 'XML' : 'an HTML page';
+    return new KalturaResponseError(`Kaltura ${call} answered ${what}${shown} instead of JSON: check that ${setting} points at the Kaltura API server, not a web page or proxy`, { cause });
+  }
+  return new KalturaResponseError(`Kaltura ${call} answered a body that is not JSON (${text.length} bytes): check that ${setting} points at the Kaltura API server`, { cause });
 }
 
 export type CallOptions = { readonly privileges?: ReadonlyArray<string> };

@@ -154,13 +154,29 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
     },
 
     async getUrlForReportAsCsv(request) {
-      const value = await caller.call('report', 'getUrlForReportAsCsv', {
+      const params = {
         reportTitle: request.reportTitle,
         reportText: request.reportText ?? '',
         headers: csvHeadersParam(request.totalHeaders ?? [], request.tableHeaders),
         ...reportParams(request),
-      });
-      return validateCsvUrl(value);
+      };
+      // The server answers `null` when the report failed inside it: the action swallows the exception
+      // (WIRE_FACTS §2.1), so a passing hiccup (a Druid timeout) and a report that can never work look
+      // the same. Ask again like a transient failure, then give up with a retryable error (a later
+      // redelivery of the job may succeed; the dead-letter queue ends it otherwise).
+      for (let attempt = 0; ; attempt++) {
+        const value = await caller.call('report', 'getUrlForReportAsCsv', params);
+        if (value !== null && value !== undefined && value !== '') return validateCsvUrl(value);
+        if (attempt >= transport.options.maxRetries) {
+          throw new KalturaResponseError(
+            `Kaltura report.getUrlForReportAsCsv returned no URL (null) ${attempt + 1} times: the server hides report failures this way; check the report type, filter and headers, or narrow the window`,
+            { retryable: true },
+          );
+        }
+        logger?.warn('kaltura getUrlForReportAsCsv returned null; asking again', { attempt: attempt + 1 });
+        logger?.metric('KalturaRetry', 1, { call: 'report.getUrlForReportAsCsv' });
+        await new Promise((resolve) => setTimeout(resolve, transport.backoffMs(attempt + 1)));
+      }
     },
 
     async downloadCsvUrl(url) {

@@ -58,10 +58,10 @@ export function toTransportError(error: unknown, call: string, timedOut: boolean
   if (error instanceof KalturaTransportError) return error;
   const code = errorCode(error);
   if (timedOut || (code && TIMEOUT_CODES.has(code))) {
-    return new KalturaTransportError(`Kaltura ${call} timed out after ${timeoutMs} ms; it will be retried`, { call, kind: 'timeout', ...(code ? { errorCode: code } : {}) }, { cause: error });
+    return new KalturaTransportError(`Kaltura ${call} timed out after ${timeoutMs} ms`, { call, kind: 'timeout', ...(code ? { errorCode: code } : {}) }, { cause: error });
   }
   if (code && NETWORK_CODES.has(code)) {
-    return new KalturaTransportError(`Kaltura ${call}: connection failed (${code}); it will be retried`, { call, kind: 'network', errorCode: code }, { cause: error });
+    return new KalturaTransportError(`Kaltura ${call}: connection failed (${code})`, { call, kind: 'network', errorCode: code }, { cause: error });
   }
   if (code === 'ENOTFOUND') {
     return new KalturaTransportError(`Kaltura ${call}: host not found (check KALTURA_SERVICE_URL)`, { call, kind: 'network', errorCode: code }, { cause: error, retryable: false });
@@ -73,7 +73,7 @@ export function toTransportError(error: unknown, call: string, timedOut: boolean
 function statusError(call: string, status: number): KalturaTransportError {
   const retryable = status >= 500 || status === 429 || status === 408;
   return new KalturaTransportError(
-    `Kaltura ${call} answered HTTP ${status}${retryable ? '; it will be retried' : ' (not retried: check the URL and credentials)'}`,
+    `Kaltura ${call} answered HTTP ${status}${retryable ? ' (a temporary server error)' : ': check KALTURA_SERVICE_URL and the credentials'}`,
     { call, status, kind: 'http-status' },
     { retryable },
   );
@@ -112,7 +112,10 @@ export class Transport {
       } catch (error) {
         const retryable = (error as { retryable?: unknown })?.retryable === true;
         if (!retryable || attempt >= this.options.maxRetries) {
-          if (retryable) this.options.logger?.warn('kaltura call failed after retries', { call, attempts: attempt + 1, error: describe(error) });
+          if (retryable) {
+            this.options.logger?.warn('kaltura call failed after retries', { call, attempts: attempt + 1, error: describe(error) });
+            noteAttempts(error, attempt + 1);
+          }
           throw error;
         }
         const delay = this.backoffMs(attempt + 1);
@@ -184,6 +187,16 @@ export class Transport {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/**
+ * A retryable error that used up the retries says so in its message ("; tried 4 times"), once: the
+ * command line prints it as the last word, and the queue's redelivery log shows how hard we tried.
+ * The error stays retryable: a later redelivery of the job may find the server well again.
+ */
+function noteAttempts(error: unknown, attempts: number): void {
+  if (attempts < 2 || !(error instanceof Error) || / tried \d+ times$/.test(error.message)) return;
+  error.message = `${error.message}; tried ${attempts} times`;
 }
 
 /** An AbortSignal that fires after `ms`, and whether it did (a timeout, not another abort). */
