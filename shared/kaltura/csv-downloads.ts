@@ -61,7 +61,7 @@ export class LengthCheck extends Transform {
   override _flush(done: TransformCallback): void {
     if (this.expected !== undefined && this.seen < this.expected) {
       done(
-        new KalturaTransportError(`Kaltura ${this.call}: download cut short (${this.seen} of ${this.expected} bytes)`, { call: this.call, kind: 'truncated' }),
+        new KalturaTransportError(`Kaltura ${this.call}: the download was cut short (${this.seen} of ${this.expected} bytes)`, { call: this.call, kind: 'truncated' }),
       );
       return;
     }
@@ -80,7 +80,7 @@ export function toCsvDownload(res: StreamResponse, call: string, idleTimeoutMs =
     const mapped = toTransportError(error, call, false, idleTimeoutMs);
     const truncated =
       mapped instanceof KalturaTransportError && mapped.details.kind !== 'timeout'
-        ? new KalturaTransportError(`Kaltura ${call}: download cut short (the connection ended after ${check.bytes} bytes)`, { call, kind: 'truncated' }, { cause: error })
+        ? new KalturaTransportError(`Kaltura ${call}: the download was cut short (the connection ended after ${check.bytes}${contentLength !== undefined ? ` of ${contentLength}` : ''} bytes)`, { call, kind: 'truncated' }, { cause: error })
         : mapped;
     check.destroy(truncated);
   });
