@@ -39,7 +39,7 @@ export type SimulatorFault =
   | { kind: 'delay'; ms: number; times?: number; match?: FaultMatch }
   | { kind: 'drop-connection'; times?: number; match?: FaultMatch }
   | { kind: 'api-error'; code: string; args?: Record<string, string>; times?: number; match?: FaultMatch }
-  | { kind: 'invalid-ks-after'; calls: number }
+  | { kind: 'invalid-ks-after'; calls: number; /** Every KS issued later dies too (credentials revoked, partner blocked): renewing does not help. */ later?: boolean }
   | { kind: 'truncate-download'; times?: number; /** No Content-Length: a chunked body that stops half way (the socket closes before the last chunk). */ chunked?: boolean }
   /** An HTML page instead of JSON (a proxy, load balancer or maintenance page), HTTP `status` (default 200). */
   | { kind: 'html-page'; status?: number; title?: string; times?: number; match?: FaultMatch }

@@ -84,6 +84,10 @@ export function toCsvDownload(res: StreamResponse, call: string, idleTimeoutMs =
         : mapped;
     check.destroy(truncated);
   });
+  // The body may break before anyone reads it (the caller still opening its upload): without a
+  // listener that 'error' event would crash the process. The reader still gets the error: iterating a
+  // destroyed stream throws what destroyed it.
+  check.on('error', () => undefined);
   res.body.pipe(check);
   return { body: check, contentType: header(res.headers, 'content-type'), contentLength };
 }

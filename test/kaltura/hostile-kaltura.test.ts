@@ -153,6 +153,21 @@ describe('a CSV download that stops half way', () => {
   });
 });
 
+describe('a CSV download that breaks before anyone reads it', () => {
+  it('keeps the error for the reader instead of crashing the process', async () => {
+    // Prepare: the body breaks while the caller is still busy elsewhere (opening its upload).
+    const url = await client.getUrlForReportAsCsv(csvRequest);
+    sim.injectFault({ kind: 'truncate-download', chunked: true });
+    const download = await client.downloadCsvUrl(url);
+    await new Promise<void>((resolve) => (download.body as NodeJS.ReadableStream).once('close', () => resolve()));
+    // Act
+    const error = await failureOf(readAll(download.body));
+    // Assess
+    expect(error).toBeInstanceOf(KalturaTransportError);
+    expect(error?.message).toMatch(/the download was cut short/);
+  });
+});
+
 describe('a KS the server starts rejecting mid-run', () => {
   it('a table read page by page renews the session once and finishes', async () => {
     // Prepare

@@ -124,6 +124,19 @@ describe('fault injection', () => {
     expect(nothing).toBeNull();
   });
 
+  it('invalid-ks-after with later: a KS issued after the revocation is refused too', async () => {
+    // Prepare
+    sim.injectFault({ kind: 'invalid-ks-after', calls: 0, later: true });
+    // Act
+    const fresh = await adminKs(sim);
+    const refused = await callForm(sim, 'baseentry', 'get', { ks: fresh, entryId: '1_a' });
+    sim.clearFaults();
+    const again = await callForm(sim, 'baseentry', 'get', { ks: fresh, entryId: '1_a' });
+    // Assess
+    expect(refused.json()).toMatchObject({ code: 'INVALID_KS', args: { KSID: 'EXPIRED' } });
+    expect(again.json()).toMatchObject({ id: '1_a' });
+  });
+
   it('clearFaults removes pending faults', async () => {
     sim.injectFault({ kind: 'http-status', status: 500, times: 5 });
     sim.clearFaults();
