@@ -172,6 +172,55 @@ describe('csv-url source (getUrlForReportAsCsv + streamed download)', () => {
   });
 });
 
+describe('the export worker against a hostile Kaltura', () => {
+  const tableJob = (name: string) => makeMessage({ kind: 'export', name, scope: 'entry', source: { type: 'table', reportType: 1 } }, { notification: { object: { id: '1_hostile' } } });
+  const csvUrlJob = (name: string) => makeMessage({ kind: 'export', name, scope: 'entry', source: { type: 'csv-url', reportType: 1, tableHeaders: ['Entry ID', 'Plays'] } }, { notification: { object: { id: '1_hostile' } } });
+
+  it('an HTML page instead of the API is permanent: dead-lettered on the first attempt with a readable reason, nothing written', async () => {
+    // Prepare
+    sim.injectFault({ kind: 'html-page', times: 100, match: { action: 'getTable' } });
+    // Act
+    const { response, deadLetters } = await deliver(tableJob('html'));
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deadLetters.letters.map((l) => [l.attempts, l.reason])).toEqual([
+      [1, 'Kaltura report.getTable answered an HTML page ("Service Temporarily Unavailable") instead of JSON: check that KALTURA_SERVICE_URL points at the Kaltura API server, not a web page or proxy'],
+    ]);
+    expect(await s3.list(`${base}/html/`)).toEqual([]);
+  });
+
+  it.each([
+    { fault: { kind: 'empty-body' as const, times: 100, match: { action: 'getTable' } }, job: tableJob, name: 'empty' },
+    { fault: { kind: 'truncated-json' as const, times: 100, match: { action: 'getTable' } }, job: tableJob, name: 'cut-json' },
+    { fault: { kind: 'null-result' as const, times: 100, match: { action: 'getUrlForReportAsCsv' } }, job: csvUrlJob, name: 'null-url' },
+  ])('$fault.kind for good is retryable: handed back to the queue, nothing written; the last attempt is dead-lettered with the reason', async ({ fault, job, name }) => {
+    // Prepare
+    sim.injectFault(fault);
+    const message = job(name);
+    // Act
+    const first = await deliver(message, 1);
+    const last = await deliver(message, 5);
+    // Assess
+    expect(first.response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(first.deadLetters.letters).toEqual([]);
+    expect(last.deadLetters.letters).toHaveLength(1);
+    expect(last.deadLetters.letters[0]!.reason).toMatch(/^Gave up after 5 attempts: Kaltura report\.\w+ (answered|returned) .*; tried 2 times|^Gave up after 5 attempts: Kaltura report\.getUrlForReportAsCsv returned no URL \(null\) 2 times/);
+    expect(await s3.list(`${base}/${name}/`)).toEqual([]);
+  });
+
+  it('a KS refused for good mid-run is permanent: dead-lettered at once, saying what to check', async () => {
+    // Prepare: every KS, also a renewed one, is refused from now on.
+    sim.injectFault({ kind: 'invalid-ks-after', calls: 0, later: true });
+    // Act
+    const { response, deadLetters } = await deliver(tableJob('ks'));
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deadLetters.letters).toHaveLength(1);
+    expect(deadLetters.letters[0]!.reason).toMatch(/INVALID_KS.*check the partner id, secret or app token/);
+    expect(await s3.list(`${base}/ks/`)).toEqual([]);
+  });
+});
+
 describe('string-params source (getCsvFromStringParams)', () => {
   it('streams the special report without its BOM and adds the window parameters', async () => {
     // Prepare
