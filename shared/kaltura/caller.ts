@@ -5,10 +5,11 @@
  * renewed once and the call retried once.
  */
 import type { Logger } from '../logging/logger.js';
-import { KalturaApiError, KalturaResponseError, stripKs } from './errors.js';
+import { KalturaApiError, KalturaResponseError, notJsonError, stripKs } from './errors.js';
 import { encodeCall, encodeMultirequest } from './form-encoding.js';
 import type { SessionManager } from './session.js';
 import { header, readText, xKalturaErrorCode, type StreamResponse, type Transport } from './transport.js';
+import { refuseHtmlPage } from './csv-downloads.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } as const;
 /** Shows up in Kaltura's server logs, so Kaltura support can find this project's calls. */
@@ -42,21 +43,8 @@ export function parseJson(text: string, call: string, setting = 'KALTURA_SERVICE
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw notJson(text, call, setting, cause);
+    throw notJsonError(text, call, setting, cause);
   }
-}
-
-function notJson(text: string, call: string, setting: string, cause: unknown): KalturaResponseError {
-  const body = text.replace(/^\uFEFF/, '').trim();
-  if (body === '') return new KalturaResponseError(`Kaltura ${call} answered HTTP 200 with an empty body (the server failed while answering)`, { cause, retryable: true });
-  if (/^[[{"]/.test(body)) return new KalturaResponseError(`Kaltura ${call} answered JSON that is cut short or malformed (${text.length} bytes)`, { cause, retryable: true });
-  if (/^</.test(body)) {
-    const title = /<title[^>]*>([^<]{1,200})<\/title>/i.exec(body)?.[1];
-    const shown = title ? ` ("${stripKs(title.replace(/\s+/g, ' ').trim()).slice(0, 80)}")` : '';
-    const what = /^<\?xml|^<xml/i.test(body) ? 'XML' : 'an HTML page';
-    return new KalturaResponseError(`Kaltura ${call} answered ${what}${shown} instead of JSON: check that ${setting} points at the Kaltura API server, not a web page or proxy`, { cause });
-  }
-  return new KalturaResponseError(`Kaltura ${call} answered a body that is not JSON (${text.length} bytes): check that ${setting} points at the Kaltura API server`, { cause });
 }
 
 export type CallOptions = { readonly privileges?: ReadonlyArray<string> };
@@ -177,6 +165,7 @@ export class ApiCaller {
           res.body.resume();
           throw this.apiError({ code: died, message: 'the server ended the request without a file' }, call);
         }
+        await refuseHtmlPage(res, call);
         if (/json/i.test(type)) {
           const text = await readText(res.body, 1_000_000);
           const value = parseJson(text, call);

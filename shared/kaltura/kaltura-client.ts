@@ -9,7 +9,7 @@ import type { Logger } from '../logging/logger.js';
 import type { KalturaApi, NotificationTemplate, ReportBundle, ReportRequest, Settled } from './kaltura-api.js';
 import { ApiCaller } from './caller.js';
 import { BEACON_SERVICE, healthBeaconParams, parseHealthBeacons } from './beacons.js';
-import { csvHeadersParam, describeUrl, toCsvDownload, validateCsvUrl } from './csv-downloads.js';
+import { csvHeadersParam, describeUrl, refuseHtmlPage, toCsvDownload, validateCsvUrl } from './csv-downloads.js';
 import { KalturaApiError, KalturaConfigError, KalturaResponseError, KalturaRowLimitError } from './errors.js';
 import { LIVE_REPORTS_SERVICE, liveEventsParams, parseLiveAudience } from './live-reports.js';
 import { parseGraphs, parseTable, parseTablePage, parseTotal, REPORT_DELIMITER } from './report-parsing.js';
@@ -189,6 +189,7 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
           // Usually the URL's own KS expired (24 h) or the file is gone: ask for a new URL.
           throw new KalturaApiError({ code: died, message: `CSV download refused (${describeUrl(url)}); request a new URL with getUrlForReportAsCsv`, call: 'report.serve', knownSecrets: caller.known() });
         }
+        await refuseHtmlPage(res, 'report.serve');
         return toCsvDownload(res, call, transport.options.timeoutMs);
       });
     },

@@ -11,7 +11,7 @@ import { z } from '../validation/zod.js';
 import type { CsvDownload, MicroserviceStatus } from './kaltura-api.js';
 import { KalturaApiError, KalturaResponseError, KalturaTransportError } from './errors.js';
 import { parseJson } from './caller.js';
-import { toCsvDownload } from './csv-downloads.js';
+import { refuseHtmlPage, toCsvDownload } from './csv-downloads.js';
 import { header, readText, type Transport } from './transport.js';
 
 const Generated = z.object({ sessionId: z.pipe(z.union([z.string().check(z.minLength(1)), z.number()]), z.transform((v) => String(v))) });
@@ -102,6 +102,7 @@ export class ReportsMicroservice {
         const status = typeof value?.status === 'string' ? value.status : undefined;
         throw new KalturaResponseError(`Kaltura reports.serve answered JSON instead of the CSV${status ? ` (status ${status}: the job is not completed)` : ''}: ${this.strip(reasonOf(value ?? {}))}`, { retryable: status !== 'failed' });
       }
+      await refuseHtmlPage(res, call, 'KALTURA_REPORTS_URL');
       return toCsvDownload(res, call, this.transport.options.timeoutMs);
     });
   }

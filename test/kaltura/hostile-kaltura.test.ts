@@ -153,6 +153,36 @@ describe('a CSV download that stops half way', () => {
   });
 });
 
+describe('a CSV download answered by something else', () => {
+  it.each([
+    { what: 'report.serve', start: async () => client.downloadCsvUrl(await client.getUrlForReportAsCsv(csvRequest)), match: { action: 'serve' }, setting: 'KALTURA_SERVICE_URL' },
+    { what: 'report.getCsvFromStringParams', start: () => client.getCsvFromStringParams({ id: 3006, params: { virtual_event_id: '1' } }), match: { action: 'getCsvFromStringParams' }, setting: 'KALTURA_SERVICE_URL' },
+  ])('$what: an HTML page is refused, not stored as the CSV, and not retried', async ({ what, start, match, setting }) => {
+    // Prepare
+    sim.injectFault({ kind: 'html-page', title: 'Access denied', times: 10, match });
+    // Act
+    const error = await failureOf(start());
+    // Assess
+    expect(error).toBeInstanceOf(KalturaResponseError);
+    expect(error?.retryable).toBe(false);
+    expect(error?.message).toBe(`Kaltura ${what} answered an HTML page ("Access denied") instead of the CSV: check that ${setting} points at the Kaltura API server, not a web page or proxy`);
+    expect(countCalls(sim, 'report', match.action)).toBe(1);
+  });
+
+  it('an empty 200 download is a failed answer (retryable), not an empty report', async () => {
+    // Prepare
+    const url = await client.getUrlForReportAsCsv(csvRequest);
+    sim.injectFault({ kind: 'empty-body', match: { action: 'serve' } });
+    // Act
+    const download = await client.downloadCsvUrl(url);
+    const error = await failureOf(readAll(download.body));
+    // Assess
+    expect(error).toBeInstanceOf(KalturaTransportError);
+    expect(error?.retryable).toBe(true);
+    expect(error?.message).toMatch(/: the download was empty \(the server failed while answering\)$/);
+  });
+});
+
 describe('a CSV download that breaks before anyone reads it', () => {
   it('keeps the error for the reader instead of crashing the process', async () => {
     // Prepare: the body breaks while the caller is still busy elsewhere (opening its upload).
