@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { buildNotification } from '../../simulator/notifications.js';
 import { LocalDeadLetterSink } from '../../local/local-dead-letter-sink.js';
-import { runCli, startStack, tempDir } from './helpers.js';
+import { runCli, startStack, tempDir, waitFor } from './helpers.js';
 import { startS3 } from '../exports/helpers.js';
 
 const COMMANDS = ['start', 'send-test-webhook', 'export', 'schedule', 'replay', 'validate-config', 'setup-webhook', 'doctor'];
@@ -464,6 +464,18 @@ describe('kreports setup-webhook and doctor (against the simulator)', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`ok   settings: partner ${simulator.partnerId} at ${origin}/api_v3, session via admin secret`);
+  });
+
+  it('kreports start with KALTURA_SERVICE_URL as the bare host prints the URL it uses', async () => {
+    // Prepare
+    const origin = new URL(simulator.serviceUrl).origin;
+    // Act
+    const stack = await startStack({ ...env, KALTURA_SERVICE_URL: `${origin}/`, DATA_DIR: await aDataDir() });
+    await waitFor('the whole banner', () => stack.stdout().includes('Stop with Ctrl-C'));
+    const code = await stack.stop();
+    // Assess
+    expect(stack.stdout()).toMatch(new RegExp(`^  Kaltura: +${origin.replace(/[.]/g, '\\.')}/api_v3, partner id ${simulator.partnerId}$`, 'm'));
+    expect(code).toBe(0);
   });
 
   it('doctor says analytics permission is missing when Kaltura forbids the report service', async () => {
