@@ -83,6 +83,8 @@ export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv): Record<string, 
 
 export interface KalturaConnection {
   readonly api: KalturaApi;
+  /** The API v3 base URL the client calls (KALTURA_SERVICE_URL normalised, or the simulator's). */
+  readonly serviceUrl: string;
   /** Set when the built-in simulator was started for this process. */
   readonly simulator?: { readonly serviceUrl: string; readonly reportsUrl: string; readonly partnerId: number; readonly adminSecret: string };
   /** Secrets accepted on webhooks: KALTURA_WEBHOOK_SECRETS, else the admin secret. */
@@ -102,7 +104,7 @@ export async function connectKaltura(env: NodeJS.ProcessEnv, logger?: Logger): P
     const options = kalturaClientOptionsFromEnv(env, logger);
     const client = createKalturaClient(options);
     const webhookSecrets = webhookSecretsFromEnv.length > 0 ? webhookSecretsFromEnv : options.adminSecret ? [options.adminSecret] : [];
-    return { api: client, webhookSecrets, close: () => client.close() };
+    return { api: client, serviceUrl: options.serviceUrl, webhookSecrets, close: () => client.close() };
   }
   const { startSimulator } = await import('../simulator/index.js');
   // The simulator takes KALTURA_PARTNER_ID and KALTURA_ADMIN_SECRET when set (SPEC §3: they default to the
@@ -122,6 +124,7 @@ export async function connectKaltura(env: NodeJS.ProcessEnv, logger?: Logger): P
   const webhookSecrets = webhookSecretsFromEnv.length > 0 ? webhookSecretsFromEnv : [simulator.adminSecret];
   return {
     api: client,
+    serviceUrl: simulator.serviceUrl,
     simulator: { serviceUrl: simulator.serviceUrl, reportsUrl: simulator.reportsUrl, partnerId: simulator.partnerId, adminSecret: simulator.adminSecret },
     webhookSecrets,
     close: async () => {

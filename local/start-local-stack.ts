@@ -165,7 +165,7 @@ function printBanner(
 ): void {
   const kalturaLine = p.kaltura.simulator
     ? `built-in simulator at ${p.kaltura.simulator.serviceUrl}, partner id ${p.kaltura.simulator.partnerId}`
-    : `${p.env.KALTURA_SERVICE_URL}, partner id ${p.info.partnerId}`;
+    : `${p.kaltura.serviceUrl}, partner id ${p.info.partnerId}`;
   const portPrefix = p.env.PORT === String(p.port) || (!p.env.PORT && p.port === 3000) ? '' : `PORT=${p.port} `;
   const nextRuns = Object.entries(p.scheduler.next()).map(([name, at]) => `${name} at ${at}`).join(', ');
   out(`kreports local stack ready`);

@@ -144,8 +144,8 @@ export class SimState {
     return (this.issued.get(ks) ?? 0) <= this.revoke.beforeSeq;
   }
 
-  revokeAfter(calls: number): void {
-    this.revoke = { beforeSeq: this.ksSeq, remaining: Math.max(0, calls), active: calls <= 0 };
+  revokeAfter(calls: number, later = false): void {
+    this.revoke = { beforeSeq: later ? Number.POSITIVE_INFINITY : this.ksSeq, remaining: Math.max(0, calls), active: calls <= 0 };
   }
 
   /** Counts one authenticated HTTP call towards an 'invalid-ks-after' fault. */

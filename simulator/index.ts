@@ -58,7 +58,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     injectFault(fault: SimulatorFault) {
       if (fault.kind === 'invalid-ks-after') {
-        state.revokeAfter(fault.calls);
+        state.revokeAfter(fault.calls, fault.later);
         return;
       }
       if (fault.kind === 'reject-for') {

@@ -171,7 +171,7 @@ export class SimServer {
       res.end(text);
       return true;
     }
-    const fault = this.state.takeFault(['http-status', 'delay', 'drop-connection'], (f) => faultMatches(f.match, descriptors, path));
+    const fault = this.state.takeFault(['http-status', 'delay', 'drop-connection', 'html-page', 'empty-body'], (f) => faultMatches(f.match, descriptors, path));
     if (!fault) return false;
     if (fault.kind === 'delay') {
       await sleep(fault.ms);
@@ -184,9 +184,17 @@ export class SimServer {
       req.socket.destroy();
       return true;
     }
-    this.log(logAs.service, logAs.action, params, fault.status);
-    const text = `<html><head><title>${fault.status}</title></head><body><h1>Simulated HTTP ${fault.status}</h1></body></html>`;
-    res.writeHead(fault.status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(text) });
+    if (fault.kind === 'empty-body') {
+      this.log(logAs.service, logAs.action, params, 200);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '0' });
+      res.end();
+      return true;
+    }
+    const status = fault.kind === 'html-page' ? (fault.status ?? 200) : fault.status;
+    const title = fault.kind === 'html-page' ? (fault.title ?? 'Service Temporarily Unavailable') : String(status);
+    this.log(logAs.service, logAs.action, params, status);
+    const text = `<!DOCTYPE html>\n<html><head><title>${title}</title></head><body><h1>${fault.kind === 'html-page' ? title : `Simulated HTTP ${status}`}</h1><p>nginx</p></body></html>\n`;
+    res.writeHead(status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
     return true;
   }
@@ -247,7 +255,8 @@ export class SimServer {
     const format = str(params.format);
     const send = (value: unknown, extraHeaders: Record<string, string> = {}): void => {
       const isJson = ['1', '3', '9'].includes(format ?? '');
-      const text = isJson ? jsonBody(value) : xmlBody(value);
+      let text = isJson ? jsonBody(value) : xmlBody(value);
+      if (this.state.takeFault(['truncated-json'], (f) => faultMatches(f.match, descriptors, path))) text = text.slice(0, Math.floor(text.length / 2));
       this.log(logAs.service, logAs.action, params, 200);
       res.writeHead(200, { 'Content-Type': isJson ? 'application/json' : 'text/xml', 'Content-Length': Buffer.byteLength(text), ...extraHeaders });
       res.end(text);
@@ -350,8 +359,8 @@ export class SimServer {
         if (!this.services.has(service.toLowerCase())) throw apiError('SERVICE_DOES_NOT_EXISTS', { SRV_NAME: service });
         throw apiError('ACTION_DOES_NOT_EXISTS', { ACTION_NAME: action, SERVICE_NAME: service });
       }
-      const injected = this.state.takeFault(['api-error'], (f) => faultMatches(f.match, [{ service, action }], path));
-      if (injected) throw apiError(injected.code, injected.args ?? {});
+      const injected = this.state.takeFault(['api-error', 'null-result'], (f) => faultMatches(f.match, [{ service, action }], path));
+      if (injected?.kind === 'api-error') throw apiError(injected.code, injected.args ?? {});
       const ksString = str(params.ks) || undefined;
       let ks: KsInfo | undefined;
       if (!def.ksIgnored) {
@@ -360,7 +369,9 @@ export class SimServer {
         if (ks.privileges.widget === '1' && !def.widgetAllowed) throw apiError('SERVICE_FORBIDDEN', { SERVICE: `${service}->${action}` });
       }
       const ctx: CallContext = { service, action, params, ks, ksString, origin: this.origin, state: this.state, validateKs: (s) => this.validateKs(s) };
-      return await def.handler(ctx);
+      const result = await def.handler(ctx);
+      // The server swallowed a failure of the action (getUrlForReportAsCsv's catch-all): the KS was still checked.
+      return injected?.kind === 'null-result' ? null : result;
     } catch (error) {
       if (error instanceof FileResult || error instanceof DieError) return error;
       if (!(error instanceof SimApiError) && process.env.SIMULATOR_DEBUG) console.error(error);
@@ -391,7 +402,8 @@ export class SimServer {
     const truncate = file.download ? this.state.takeFault(['truncate-download'], () => true) : undefined;
     const limit = truncate ? Math.floor(length / 2) : Infinity;
     log();
-    res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': String(length), ...file.headers });
+    // A chunked truncation sends no length at all: only the missing last chunk tells the client.
+    res.writeHead(200, { 'Content-Type': file.contentType, ...(truncate?.chunked ? {} : { 'Content-Length': String(length) }), ...file.headers });
     let sent = 0;
     let pending = '';
     const flush = async (): Promise<boolean> => {

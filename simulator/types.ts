@@ -53,8 +53,16 @@ export type SimulatorFault =
   | { kind: 'delay'; ms: number; times?: number; match?: FaultMatch }
   | { kind: 'drop-connection'; times?: number; match?: FaultMatch }
   | { kind: 'api-error'; code: string; args?: Record<string, string>; times?: number; match?: FaultMatch }
-  | { kind: 'invalid-ks-after'; calls: number }
-  | { kind: 'truncate-download'; times?: number }
+  | { kind: 'invalid-ks-after'; calls: number; /** Every KS issued later dies too (credentials revoked, partner blocked): renewing does not help. */ later?: boolean }
+  | { kind: 'truncate-download'; times?: number; /** No Content-Length: a chunked body that stops half way (the socket closes before the last chunk). */ chunked?: boolean }
+  /** An HTML page instead of JSON (a proxy, load balancer or maintenance page), HTTP `status` (default 200). */
+  | { kind: 'html-page'; status?: number; title?: string; times?: number; match?: FaultMatch }
+  /** HTTP 200 with an empty body and no `X-Kaltura` header (PHP died before writing). */
+  | { kind: 'empty-body'; times?: number; match?: FaultMatch }
+  /** The JSON answer cut half way, with a Content-Length that matches the cut (a complete, malformed response). */
+  | { kind: 'truncated-json'; times?: number; match?: FaultMatch }
+  /** The action answers JSON `null`, as getUrlForReportAsCsv does when the server swallows a report failure (WIRE_FACTS §2.1). Per action, like api-error. */
+  | { kind: 'null-result'; times?: number; match?: FaultMatch }
   | { kind: 'microservice-fail'; reason: string; times?: number }
   | { kind: 'microservice-stuck'; times?: number };
 

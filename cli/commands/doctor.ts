@@ -27,7 +27,9 @@ export const doctorCommand: Command = {
   help: `Usage: kreports doctor [--json]
 
 Checks the configured Kaltura account (KALTURA_SERVICE_URL, KALTURA_PARTNER_ID, KALTURA_ADMIN_SECRET or
-KALTURA_APP_TOKEN_ID + KALTURA_APP_TOKEN) the way the pipeline uses it, and says what is missing:
+KALTURA_APP_TOKEN_ID + KALTURA_APP_TOKEN) the way the pipeline uses it, and says what is missing.
+KALTURA_SERVICE_URL may be the bare host (https://www.kaltura.com) or end in /api_v3; the settings line
+shows the URL the client calls.
   configuration   REPORTING_CONFIG (or the example) validates
   session         the credentials give a working KS
   analytics       report.getTotal and report.getTable are allowed (checks, exports)
@@ -60,7 +62,7 @@ Exit codes: 0 all checks pass, 1 some check failed, 2 the settings are missing o
     }
 
     if (!io.env.KALTURA_SERVICE_URL) {
-      checks.push({ name: 'settings', ok: false, detail: 'KALTURA_SERVICE_URL is not set (npm start then uses the built-in simulator). To use your account set KALTURA_SERVICE_URL (e.g. https://www.kaltura.com/api_v3), KALTURA_PARTNER_ID and KALTURA_ADMIN_SECRET, or KALTURA_APP_TOKEN_ID + KALTURA_APP_TOKEN' });
+      checks.push({ name: 'settings', ok: false, detail: 'KALTURA_SERVICE_URL is not set (npm start then uses the built-in simulator). To use your account set KALTURA_SERVICE_URL (e.g. https://www.kaltura.com), KALTURA_PARTNER_ID and KALTURA_ADMIN_SECRET, or KALTURA_APP_TOKEN_ID + KALTURA_APP_TOKEN' });
       return print(EXIT_USAGE);
     }
     const { createKalturaClient, kalturaClientOptionsFromEnv } = await import('../../shared/kaltura/kaltura-client.js');
@@ -73,7 +75,7 @@ Exit codes: 0 all checks pass, 1 some check failed, 2 the settings are missing o
       checks.push({ name: 'settings', ok: false, detail: lines.join('; ') });
       return print(EXIT_USAGE);
     }
-    checks.push({ name: 'settings', ok: true, detail: `partner ${clientOptions.partnerId} at ${new URL(clientOptions.serviceUrl).origin}, session via ${clientOptions.appToken ? 'app token' : 'admin secret'}` });
+    checks.push({ name: 'settings', ok: true, detail: `partner ${clientOptions.partnerId} at ${clientOptions.serviceUrl}, session via ${clientOptions.appToken ? 'app token' : 'admin secret'}` });
     const client = createKalturaClient({ ...clientOptions, maxRetries: 1, timeoutMs: Math.min(clientOptions.timeoutMs ?? 15_000, 15_000) });
     try {
       let sessionOk = true;

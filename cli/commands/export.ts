@@ -45,6 +45,7 @@ const options = {
   name: { type: 'string' },
   scope: { type: 'string' },
   timezone: { type: 'string' },
+  'no-formula-guard': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
 } as const;
@@ -70,6 +71,10 @@ Options:
   --window W      ad hoc: previous-day, previous-week, previous-month, week-to-date, last-N-days, last-N-hours
   --filter k=v    ad hoc: report filter field (repeatable), e.g. --filter countryIn=US
   --timezone TZ   ad hoc: IANA timezone (default: the configuration's kaltura.timezone)
+  --no-formula-guard
+                  write text cells exactly as Kaltura sent them: no leading ' before cells that would
+                  open as spreadsheet formulas (= + - @ tab CR). For warehouse loads; the manifest
+                  says formulaGuard: false. Default: the job's csv.formulaGuard (on), for ad-hoc: on
   -q, --quiet     no progress output
   --json          print the result (keys, rows, bytes, sha256) as JSON on stdout
   -h, --help      show this help
@@ -187,6 +192,7 @@ export const exportCommand: Command = {
         if (values.from === undefined && values.window === undefined) throw new UsageError('an ad-hoc export needs a window: --from DATE --to DATE, or --window previous-week');
         const base = m.adHocExportMessage({
           source,
+          ...(values['no-formula-guard'] ? { csv: { formulaGuard: false } } : {}),
           window: values.window ? parseWindow(values.window) : 'previous-day',
           timezone,
           partnerId,
@@ -208,6 +214,10 @@ export const exportCommand: Command = {
         if (!checked.success) throw new UsageError(m.formatIssues('export', checked.error.issues).join('; '));
       }
 
+      if (name && values['no-formula-guard']) {
+        if (message.spec.kind === 'export' && message.spec.source.type === 'csv-url') throw new UsageError(`--no-formula-guard cannot apply to '${message.spec.name}': a csv-url file is written by Kaltura, which neutralises formula cells itself`);
+        if (message.spec.kind === 'export' || message.spec.kind === 'microservice') message = { ...message, spec: { ...message.spec, csv: { ...message.spec.csv, formulaGuard: false } } };
+      }
       const dataDir = dataDirOf(io.env, io.cwd);
       const { store, where } = await openBlobStore(io.env, dataDir);
       const { runExportNow } = await import('../../shared/exports/run-export.js');
@@ -217,13 +227,18 @@ export const exportCommand: Command = {
       if (!values.quiet && !values.json) io.err(`exporting ${label}${kaltura.simulator ? ' (built-in simulator)' : ''}`);
       let exported;
       try {
-        exported = await runExportNow({ api: kaltura.api, blobStore: store, prefix: config.output.prefix, message, onProgress: (p) => progress.update(p) });
+        exported = await withExportAttempts(
+          () => runExportNow({ api: kaltura.api, blobStore: store, prefix: config.output.prefix, message, onProgress: (p) => progress.update(p) }),
+          (note) => {
+            if (!values.quiet) io.err(note);
+          },
+        );
       } finally {
         progress.done();
       }
       const whereShown = displayPath(where, io.cwd);
       if (values.json) {
-        io.out(JSON.stringify({ ok: true, jobId: message.jobId, key: exported.dataKey, manifestKey: exported.manifestKey, location: whereShown, rows: exported.manifest.rows, bytes: exported.manifest.bytes, sha256: exported.manifest.sha256, window: message.window }));
+        io.out(JSON.stringify({ ok: true, jobId: message.jobId, key: exported.dataKey, manifestKey: exported.manifestKey, location: whereShown, rows: exported.manifest.rows, bytes: exported.manifest.bytes, sha256: exported.manifest.sha256, formulaGuard: exported.manifest.formulaGuard, window: message.window }));
       } else {
         io.out(`wrote ${whereShown}${exported.dataKey} (${exported.manifest.rows.toLocaleString('en-US')} rows, ${formatBytes(exported.manifest.bytes)}, sha256 ${exported.manifest.sha256.slice(0, 12)}…)`);
         io.out(`manifest ${whereShown}${exported.manifestKey}`);
@@ -234,6 +249,33 @@ export const exportCommand: Command = {
     }
   },
 };
+
+/** Whole-export attempts of `kreports export` (the queue's redelivery, in a worker). */
+export const EXPORT_ATTEMPTS = 3;
+const EXPORT_RETRY_BASE_MS = 500;
+
+/**
+ * Runs the export again after a failure a retry can fix (a download cut short, Kaltura's null CSV URL,
+ * a server error that outlasted the client's own retries), as the export queue would redeliver the job:
+ * at most EXPORT_ATTEMPTS in all. A permanent failure (credentials, a bad report, the 12,000-row limit)
+ * is not repeated. Nothing half-written is left either way: the CSV is stored atomically.
+ */
+async function withExportAttempts<T>(run: () => Promise<T>, note: (line: string) => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const retryable = (error as { retryable?: unknown })?.retryable === true;
+      if (!retryable || attempt >= EXPORT_ATTEMPTS) {
+        if (retryable && error instanceof Error) throw new WorkFailedError(`${error.message.split('\n')[0]} (the export was attempted ${attempt} times)`, { cause: error });
+        throw error;
+      }
+      const delay = EXPORT_RETRY_BASE_MS * 2 ** (attempt - 1);
+      note(`attempt ${attempt} of ${EXPORT_ATTEMPTS} failed: ${(error as Error).message.split('\n')[0]}; trying again in ${delay / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
 
 /** A Reports Microservice job: generate, poll (re-enqueued with delays, as in the worker), download. */
 async function runMicroservice(

@@ -58,6 +58,9 @@ function crossCheck(config: ReportingConfig): Problem[] {
     jobs.forEach((job, i) => {
       if (seen.has(job.name)) problems.push([[...base, i, 'name'], `duplicate job name "${job.name}" in the same rule or schedule`]);
       seen.add(job.name);
+      if (job.kind === 'export' && job.source.type === 'csv-url' && job.csv?.formulaGuard === false) {
+        problems.push([[...base, i, 'csv', 'formulaGuard'], 'a csv-url file is written by Kaltura, which neutralises formula cells itself (numbers too); for raw values use a table or string-params source']);
+      }
       if (job.kind === 'check' || job.kind === 'live-health') {
         job.destinations.forEach((d, j) => {
           if (!destinationNames.has(d)) problems.push([[...base, i, 'destinations', j], `unknown destination "${d}"; defined: ${[...destinationNames].join(', ') || 'none'}`]);

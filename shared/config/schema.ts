@@ -158,10 +158,22 @@ export const ExportSourceSchema = z.discriminatedUnion('type', [
 ]);
 export type ExportSource = z.infer<typeof ExportSourceSchema>;
 
+/** How the CSV a job writes is shaped (SPEC §5). */
+export const CsvOptionsSchema = z.strictObject({
+  /**
+   * Text cells that would open as a spreadsheet formula (starting with `=`, `+`, `-`, `@`, tab or CR)
+   * get a leading `'`; numbers are untouched. Default true. `false` for warehouse loads that want the
+   * raw values (the manifest records the choice). A `csv-url` file is neutralised by Kaltura itself.
+   */
+  formulaGuard: z.optional(z.boolean()),
+});
+export type CsvOptions = z.infer<typeof CsvOptionsSchema>;
+
 export const ExportJobSchema = z.strictObject({
   kind: z.literal('export'),
   ...jobCommon,
   source: ExportSourceSchema,
+  csv: z.optional(CsvOptionsSchema),
 });
 export type ExportJob = z.infer<typeof ExportJobSchema>;
 
@@ -178,6 +190,7 @@ export const MicroserviceJobSchema = z.strictObject({
   pollInterval: z.optional(DurationSchema),
   /** Give up (dead-letter) after this long. Default `2h`. */
   maxWait: z.optional(DurationSchema),
+  csv: z.optional(CsvOptionsSchema),
 });
 export type MicroserviceJob = z.infer<typeof MicroserviceJobSchema>;
 

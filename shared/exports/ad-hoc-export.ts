@@ -3,7 +3,7 @@
  * --entry 1_abc --filter countryIn=US`), as a job message like any other: same window rules, same
  * deterministic keys (rule `adhoc`, job name given or `export`).
  */
-import type { ExportSource, Scope, WindowSpec } from '../config/schema.js';
+import type { CsvOptions, ExportSource, Scope, WindowSpec } from '../config/schema.js';
 import type { JobMessage } from '../jobs/job-message.js';
 import { createJobMessage } from '../jobs/create-job-message.js';
 
@@ -20,11 +20,13 @@ export function adHocExportMessage(input: {
   scope?: Scope;
   /** Subject id (entry id, category id...) for non-partner scopes. */
   subjectId?: string;
+  /** CSV options (formula guard); default: the guard on. */
+  csv?: CsvOptions;
 }): JobMessage {
   const at = input.at ?? new Date();
   const scope = input.scope ?? (input.subjectId ? 'entry' : 'partner');
   return createJobMessage(
-    { kind: 'export', name: input.name ?? 'export', scope, window: input.window, source: input.source },
+    { kind: 'export', name: input.name ?? 'export', scope, window: input.window, source: input.source, ...(input.csv ? { csv: input.csv } : {}) },
     {
       rule: AD_HOC_RULE,
       trigger: { type: 'manual', requestedAt: at.toISOString() },

@@ -1,8 +1,14 @@
 /**
  * RFC 4180 CSV from report table pages, streaming: one page in memory at a time, output in chunks of
  * about 64 KB. UTF-8, a header row, CRLF line ends, a cell quoted only when it holds `"`, `,`, CR or
- * LF (inner quotes doubled). Cells are written exactly as Kaltura sent them (no formula guard, no
- * number reformatting): the file is data, not a spreadsheet macro.
+ * LF (inner quotes doubled). Cells are written as Kaltura sent them (no number reformatting), except
+ * for the formula guard below.
+ *
+ * Formula guard (SPEC §5, OWASP "CSV injection"; on unless the job says `csv: { formulaGuard: false }`):
+ * entry names, user names and other text cells come from end users, and a cell such as
+ * `=HYPERLINK("http://…")` opens as a live formula in Excel or Sheets. A cell that starts with `=`, `+`,
+ * `-`, `@`, tab or CR gets a leading `'` unless it is a number (`-5`, `+3`, `-1.5e3` are left alone).
+ * It costs one character test per cell on the hot path; the number test runs only on `+`/`-` cells.
  *
  * Columns are matched by header name, never by position: the first page's header is the file's
  * header; a later page whose header comes in another order is re-mapped by name, and a page with a
@@ -11,24 +17,46 @@
  * A hand-written loop, because it is the hot path of every table export (FIELD-NOTES: ~490k rows/s,
  * twice `csv-stringify`).
  */
+import { StringDecoder } from 'node:string_decoder';
 import { ReportingError } from '../errors/base-error.js';
 import type { ReportTablePage } from '../kaltura/kaltura-api.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;
 const QUOTE = /"/g;
 const CHUNK_CHARS = 16 * 1024;
+/** A plain decimal number, as Kaltura writes metrics (and as spreadsheets read numbers). */
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Whether a cell starting with this character code may open as a formula: = + - @ tab CR. */
+function isTrigger(code: number): boolean {
+  return code === 61 || code === 43 || code === 45 || code === 64 || code === 9 || code === 13;
+}
+
+/** The cell as the formula guard leaves it: `'` before a trigger character, numbers untouched. */
+export function guardCell(value: string): string {
+  const first = value.charCodeAt(0);
+  if (!isTrigger(first)) return value;
+  if ((first === 45 || first === 43) && NUMBER.test(value)) return value;
+  return "'" + value;
+}
+
+/** Whether a guarded file could still hold a cell that opens as a formula (for tests and checks). */
+export function opensAsFormula(value: string): boolean {
+  return guardCell(value) !== value;
+}
 
 /** One cell, quoted only when RFC 4180 needs it. */
 export function csvCell(value: string): string {
   return NEEDS_QUOTES.test(value) ? `"${value.replace(QUOTE, '""')}"` : value;
 }
 
-/** One CSV record with its CRLF. */
-export function csvLine(cells: ReadonlyArray<string>): string {
+/** One CSV record with its CRLF; with `guard`, each cell goes through the formula guard first. */
+export function csvLine(cells: ReadonlyArray<string>, guard = false): string {
   let line = '';
   for (let i = 0; i < cells.length; i++) {
     if (i > 0) line += ',';
-    const cell = cells[i] ?? '';
+    let cell = cells[i] ?? '';
+    if (guard && isTrigger(cell.charCodeAt(0))) cell = guardCell(cell);
     line += NEEDS_QUOTES.test(cell) ? `"${cell.replace(QUOTE, '""')}"` : cell;
   }
   return line + '\r\n';
@@ -50,6 +78,8 @@ export class CsvShapeError extends ReportingError {
 export interface TableCsvOptions {
   /** Called after each page is written (for progress bars). */
   readonly onPage?: (progress: Readonly<CsvProgress>) => void;
+  /** Neutralise cells that would open as formulas (see the header). Default true. */
+  readonly formulaGuard?: boolean;
 }
 
 /**
@@ -57,20 +87,21 @@ export interface TableCsvOptions {
  * the output is empty (Kaltura sends no header for an empty table), and `progress.header` is `[]`.
  */
 export async function* tablePagesToCsv(pages: AsyncIterable<ReportTablePage>, progress: CsvProgress, options: TableCsvOptions = {}): AsyncGenerator<Buffer> {
+  const guard = options.formulaGuard ?? true;
   let header: ReadonlyArray<string> | undefined;
   let chunk = '';
   for await (const page of pages) {
     if (!header) {
       header = page.header;
       progress.header = header;
-      chunk += csvLine(header);
+      chunk += csvLine(header, guard);
     }
     const order = columnOrder(header, page.header);
     for (const row of page.rows) {
       if (order) {
         const cells = order.map((i) => (i < 0 ? '' : (row[i] ?? '')));
-        chunk += csvLine(cells);
-      } else chunk += csvLine(row);
+        chunk += csvLine(cells, guard);
+      } else chunk += csvLine(row, guard);
       progress.rows++;
       if (chunk.length >= CHUNK_CHARS) {
         const buf = Buffer.from(chunk, 'utf8');
@@ -187,4 +218,109 @@ export function newDownloadShape(): DownloadShape {
 
 export function newProgress(): CsvProgress {
   return { rows: 0, pages: 0, bytes: 0, header: [] };
+}
+
+/** Longest `+`/`-` cell still judged as a possible number; past it the cell is guarded at once. */
+const MAX_NUMBER_CHARS = 64;
+
+/**
+ * The formula guard over a CSV passed through from Kaltura (getCsvFromStringParams, the Reports
+ * Microservice): the bytes stay as they are, except for a `'` inserted before the value of a cell that
+ * would open as a formula (after the opening quote of a quoted cell). It reads RFC 4180 quoting (a
+ * quoted cell is judged by its value) and Kaltura's unquoted files alike. An unquoted CR is a line end,
+ * not a cell. Run it after the BOM is handled (passThroughCsv), so the first cell starts the file.
+ *
+ * Streaming and constant memory: a cell starting with `+` or `-` is held back only until it is known
+ * not to be a number (at most MAX_NUMBER_CHARS characters); every other decision is made at its first
+ * character.
+ */
+export async function* guardCsvStream(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const decoder = new StringDecoder('utf8');
+  const START = 0, UNQUOTED = 1, QUOTED_FIRST = 2, QUOTED = 3, QUOTED_QUOTE = 4;
+  let state = START;
+  /** A `+`/`-` cell not decided yet, from its first raw character (a quote included), carried between chunks. */
+  let carry = '';
+  const scan = (text: string, last: boolean): string => {
+    let out = '';
+    let emitted = 0;
+    let hold = -1;
+    let holdQuoted = false;
+    const guardAt = (at: number) => {
+      out += text.slice(emitted, at) + "'";
+      emitted = at;
+    };
+    /** The held cell ends just before `end`: guard it unless it is a number. */
+    const resolve = (end: number) => {
+      const raw = text.slice(hold, end);
+      const value = holdQuoted ? raw.slice(1, raw.endsWith('"') ? -1 : undefined).replace(/""/g, '"') : raw;
+      if (!NUMBER.test(value)) guardAt(hold + (holdQuoted ? 1 : 0));
+      hold = -1;
+    };
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      switch (state) {
+        case START:
+          if (c === 34) state = QUOTED_FIRST;
+          else if (c === 44 || c === 10 || c === 13) state = START;
+          else {
+            state = UNQUOTED;
+            if (c === 43 || c === 45) {
+              hold = i;
+              holdQuoted = false;
+            } else if (isTrigger(c)) guardAt(i);
+          }
+          break;
+        case UNQUOTED:
+          if (c === 44 || c === 10 || c === 13) {
+            if (hold >= 0) resolve(i);
+            state = START;
+          }
+          break;
+        case QUOTED_FIRST:
+          if (c === 34) state = QUOTED_QUOTE;
+          else {
+            state = QUOTED;
+            if (c === 43 || c === 45) {
+              hold = i - 1;
+              holdQuoted = true;
+            } else if (isTrigger(c)) guardAt(i);
+          }
+          break;
+        case QUOTED:
+          if (c === 34) state = QUOTED_QUOTE;
+          break;
+        case QUOTED_QUOTE:
+          if (c === 34) state = QUOTED;
+          else if (c === 44 || c === 10 || c === 13) {
+            if (hold >= 0) resolve(i);
+            state = START;
+          } else state = UNQUOTED; // not RFC 4180 (`"a"b`): read on as text, as spreadsheets do
+          break;
+      }
+      if (hold >= 0 && i - hold >= MAX_NUMBER_CHARS) {
+        guardAt(hold + (holdQuoted ? 1 : 0));
+        hold = -1;
+      }
+    }
+    if (hold >= 0 && last) resolve(text.length);
+    if (hold >= 0) {
+      // Undecided at the end of this chunk: keep the cell and read it again, from its start, with the next one.
+      out += text.slice(emitted, hold);
+      carry = text.slice(hold);
+      state = START;
+      return out;
+    }
+    carry = '';
+    return out + text.slice(emitted);
+  };
+  for await (const chunk of source) {
+    const text = carry + decoder.write(chunk);
+    const out = scan(text, false);
+    if (out.length > 0) yield Buffer.from(out, 'utf8');
+  }
+  const rest = carry + decoder.end();
+  if (rest.length > 0) {
+    const out = scan(rest, true);
+    if (out.length > 0) yield Buffer.from(out, 'utf8');
+  }
 }

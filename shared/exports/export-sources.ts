@@ -12,13 +12,16 @@
  *   Kaltura's UTF-8 BOM **removed**, so the first column name is clean for warehouses and the file
  *   matches our table CSVs (the manifest's `bom` is false). Window parameters are added when the
  *   configuration does not set them (see `stringParamsFor`).
+ *
+ * The formula guard (csv-writer.ts; job option `csv.formulaGuard`, default on) applies to `table` and
+ * `string-params` files; a `csv-url` file carries Kaltura's own guard.
  */
 import type { ExportSource, ReportFilter } from '../config/schema.js';
 import type { JobMessage, JobWindow } from '../jobs/job-message.js';
 import type { KalturaApi, ReportInputFilter } from '../kaltura/kaltura-api.js';
 import { scopeFilter } from '../jobs/create-job-message.js';
 import { kalturaTimeZoneOffset, localDay } from '../jobs/window.js';
-import { newDownloadShape, newProgress, passThroughCsv, tablePagesToCsv, type CsvProgress } from './csv-writer.js';
+import { guardCsvStream, newDownloadShape, newProgress, passThroughCsv, tablePagesToCsv, type CsvProgress } from './csv-writer.js';
 import type { ManifestSource } from './manifest.js';
 
 /** Default getTable page size: divides 12000, so the pager reaches the server's row limit exactly. */
@@ -28,6 +31,8 @@ export interface SourceStream {
   readonly body: AsyncIterable<Buffer>;
   readonly progress: CsvProgress;
   readonly source: ManifestSource;
+  /** Whether text cells that would open as formulas were neutralised (for the manifest). */
+  readonly formulaGuard: boolean;
   /** Read after the body is consumed. */
   summary(): { rows: number; lines: number; header?: ReadonlyArray<string>; bom: boolean; pages?: number };
 }
@@ -74,6 +79,7 @@ export function stringParamsFor(reportId: number, params: Record<string, string 
 export async function openExportSource(api: KalturaApi, message: JobMessage & { spec: { kind: 'export'; source: ExportSource } }, options: SourceOptions = {}): Promise<SourceStream> {
   const source = message.spec.source;
   const progress = newProgress();
+  const guard = message.spec.csv?.formulaGuard ?? true;
   switch (source.type) {
     case 'table': {
       const filter = reportFilterFor(message.window, message.subject, source.filter);
@@ -86,8 +92,9 @@ export async function openExportSource(api: KalturaApi, message: JobMessage & { 
         ...(source.maxRows ? { maxRows: source.maxRows } : {}),
       });
       return {
-        body: tablePagesToCsv(readAhead(pages), progress, { ...(options.onProgress ? { onPage: options.onProgress } : {}) }),
+        body: tablePagesToCsv(readAhead(pages), progress, { formulaGuard: guard, ...(options.onProgress ? { onPage: options.onProgress } : {}) }),
         progress,
+        formulaGuard: guard,
         source: { type: 'table', reportType: String(source.reportType), filter: { ...filter }, ...(source.order ? { order: source.order } : {}), pageSize },
         summary: () => ({ rows: progress.rows, lines: progress.rows + (progress.header.length > 0 ? 1 : 0), header: progress.header, bom: false, pages: progress.pages }),
       };
@@ -109,6 +116,8 @@ export async function openExportSource(api: KalturaApi, message: JobMessage & { 
       return {
         body: passThroughCsv(download.body, progress, shape, { stripBom: false, ...(options.onProgress ? { onChunk: options.onProgress } : {}) }),
         progress,
+        // Kaltura's own guard (WIRE_FACTS §2.1) is in the file already; the configuration cannot turn it off.
+        formulaGuard: true,
         source: { type: 'csv-url', reportType: String(source.reportType), filter: { ...filter }, reportTitle, totalHeaders: source.totalHeaders ?? [], tableHeaders: source.tableHeaders },
         summary: () => ({ rows: shape.tableRows, lines: shape.lines, bom: shape.bom, header: source.tableHeaders }),
       };
@@ -118,9 +127,11 @@ export async function openExportSource(api: KalturaApi, message: JobMessage & { 
       const download = await api.getCsvFromStringParams({ id: source.reportId, params, ...(source.excludedFields ? { excludedFields: source.excludedFields } : {}) });
       const shape = newDownloadShape();
       progress.pages = 1;
+      const bytes = passThroughCsv(download.body, progress, shape, { stripBom: true, ...(options.onProgress ? { onChunk: options.onProgress } : {}) });
       return {
-        body: passThroughCsv(download.body, progress, shape, { stripBom: true, ...(options.onProgress ? { onChunk: options.onProgress } : {}) }),
+        body: guard ? guardCsvStream(bytes) : bytes,
         progress,
+        formulaGuard: guard,
         source: { type: 'string-params', reportId: source.reportId, params, excludedFields: source.excludedFields ?? [] },
         summary: () => ({ rows: Math.max(0, shape.lines - 1), lines: shape.lines, bom: false }),
       };

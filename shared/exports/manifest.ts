@@ -35,6 +35,11 @@ export interface ExportManifest {
   readonly bom: boolean;
   /** Kaltura API calls made for the data (getTable pages), when counted. */
   readonly pages?: number;
+  /**
+   * Whether text cells that would open as a spreadsheet formula carry a leading `'` (SPEC §5): the job's
+   * `csv.formulaGuard` (default true). `csv-url` files: always true (Kaltura's own guard).
+   */
+  readonly formulaGuard: boolean;
   readonly source: ManifestSource;
   readonly window: {
     readonly from: string;
@@ -67,6 +72,7 @@ export function buildManifest(input: {
   header?: ReadonlyArray<string>;
   bom: boolean;
   pages?: number;
+  formulaGuard: boolean;
   source: ManifestSource;
   partnerId: number;
   now: Date;
@@ -83,6 +89,7 @@ export function buildManifest(input: {
     ...(input.header && input.header.length > 0 ? { header: input.header } : {}),
     bom: input.bom,
     ...(input.pages !== undefined ? { pages: input.pages } : {}),
+    formulaGuard: input.formulaGuard,
     source: input.source,
     window: {
       from: new Date(message.window.from * 1000).toISOString(),

@@ -69,6 +69,7 @@ export async function runExport(deps: ExportDeps, message: JobMessage, options: 
     ...(summary.header ? { header: summary.header } : {}),
     bom: summary.bom,
     ...(summary.pages !== undefined ? { pages: summary.pages } : {}),
+    formulaGuard: stream.formulaGuard,
     source: stream.source,
     partnerId: deps.api.partnerId,
     now: (deps.now ?? (() => new Date()))(),

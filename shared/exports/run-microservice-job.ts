@@ -20,7 +20,7 @@ import type { MicroserviceJob } from '../config/schema.js';
 import { PermanentJobError, MAX_DELAY_SECONDS, type JobHandler, type Reschedule } from '../queues/job-batch-processor.js';
 import { ReportingError } from '../errors/base-error.js';
 import { stripKs } from '../kaltura/errors.js';
-import { newDownloadShape, newProgress, passThroughCsv } from './csv-writer.js';
+import { guardCsvStream, newDownloadShape, newProgress, passThroughCsv } from './csv-writer.js';
 import { buildManifest, CSV_CONTENT_TYPE, MANIFEST_CONTENT_TYPE, type ExportManifest } from './manifest.js';
 import { outputKeys } from './output-keys.js';
 import { durationSeconds } from './durations.js';
@@ -122,7 +122,9 @@ export async function stepMicroserviceJob(deps: MicroserviceDeps, message: JobMe
   const csvProgress = newProgress();
   const shape = newDownloadShape();
   const meta = { 'job-id': msg.jobId, rule: msg.rule, job: spec.name, subject: msg.subject.id, window: msg.window.label };
-  const stored = await deps.blobStore.putStream(keys.data, passThroughCsv(download.body, csvProgress, shape, { stripBom: true }), { contentType: CSV_CONTENT_TYPE, metadata: meta });
+  const formulaGuard = spec.csv?.formulaGuard ?? true;
+  const bytes = passThroughCsv(download.body, csvProgress, shape, { stripBom: true });
+  const stored = await deps.blobStore.putStream(keys.data, formulaGuard ? guardCsvStream(bytes) : bytes, { contentType: CSV_CONTENT_TYPE, metadata: meta });
   const manifest = buildManifest({
     message: msg,
     dataKey: keys.data,
@@ -132,6 +134,7 @@ export async function stepMicroserviceJob(deps: MicroserviceDeps, message: JobMe
     bytes: stored.bytes,
     sha256: stored.sha256,
     bom: false,
+    formulaGuard,
     source: { type: 'microservice', reportName: spec.reportName, reportParameters: spec.reportParameters ?? {}, sessionId: progress.sessionId },
     partnerId: deps.api.partnerId,
     now: (deps.now ?? (() => new Date()))(),

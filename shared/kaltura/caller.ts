@@ -5,10 +5,11 @@
  * renewed once and the call retried once.
  */
 import type { Logger } from '../logging/logger.js';
-import { KalturaApiError, KalturaResponseError, stripKs } from './errors.js';
+import { KalturaApiError, KalturaResponseError, notJsonError, stripKs } from './errors.js';
 import { encodeCall, encodeMultirequest } from './form-encoding.js';
 import type { SessionManager } from './session.js';
 import { header, readText, xKalturaErrorCode, type StreamResponse, type Transport } from './transport.js';
+import { refuseHtmlPage } from './csv-downloads.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } as const;
 /** Shows up in Kaltura's server logs, so Kaltura support can find this project's calls. */
@@ -29,11 +30,20 @@ export function isApiException(value: unknown): value is ApiExceptionWire {
   return v.objectType === undefined && typeof v.code === 'string' && typeof v.message === 'string' && Object.keys(v).every((k) => k === 'code' || k === 'message' || k === 'args');
 }
 
-export function parseJson(text: string, call: string): unknown {
+/**
+ * Parses a JSON answer. A body that is not JSON says why, and whether a retry can help:
+ * - empty (HTTP 200, nothing written: PHP died mid-request): retryable;
+ * - JSON cut short or garbled (starts like JSON, does not parse: a worker killed while writing, a
+ *   proxy cutting the body): retryable;
+ * - an HTML page (a proxy, a login or maintenance page, the web site instead of the API): permanent,
+ *   check the URL setting; the page's title is quoted to say whose page it is;
+ * - anything else: permanent, check the URL setting.
+ */
+export function parseJson(text: string, call: string, setting = 'KALTURA_SERVICE_URL'): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new KalturaResponseError(`Kaltura ${call} answered with a body that is not JSON (${text.length} bytes); check KALTURA_SERVICE_URL points at /api_v3.`, { cause });
+    throw notJsonError(text, call, setting, cause);
   }
 }
 
@@ -155,6 +165,7 @@ export class ApiCaller {
           res.body.resume();
           throw this.apiError({ code: died, message: 'the server ended the request without a file' }, call);
         }
+        await refuseHtmlPage(res, call);
         if (/json/i.test(type)) {
           const text = await readText(res.body, 1_000_000);
           const value = parseJson(text, call);

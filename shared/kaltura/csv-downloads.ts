@@ -10,8 +10,8 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { CsvDownload } from './kaltura-api.js';
-import { KalturaResponseError, KalturaTransportError } from './errors.js';
-import { header, toTransportError, type StreamResponse } from './transport.js';
+import { KalturaResponseError, KalturaTransportError, notJsonError } from './errors.js';
+import { header, readText, toTransportError, type StreamResponse } from './transport.js';
 
 export function csvHeadersParam(totalHeaders: ReadonlyArray<string> = [], tableHeaders: ReadonlyArray<string>): string {
   const clean = (names: ReadonlyArray<string>) => names.map((n) => n.replace(/[;,]/g, ' ')).join(',');
@@ -43,6 +43,17 @@ export function validateCsvUrl(value: unknown): string {
 }
 
 /**
+ * A download answered with an HTML page (a proxy, login or maintenance page) must not be stored as the
+ * CSV: it is read (bounded) and refused like an HTML page in place of JSON, naming its title and the
+ * setting to check. Not retried: the same proxy answers the same page.
+ */
+export async function refuseHtmlPage(res: StreamResponse, call: string, setting = 'KALTURA_SERVICE_URL'): Promise<void> {
+  if (!/text\/html|application\/xhtml/i.test(header(res.headers, 'content-type') ?? '')) return;
+  const text = await readText(res.body, 64 * 1024);
+  throw notJsonError(text.trim() === '' ? '<html></html>' : text, call, setting, undefined, 'the CSV');
+}
+
+/**
  * Passes bytes through, counting them; at the end, fewer bytes than `expected` is an error. Errors
  * of the source (socket reset mid-body) are mapped to retryable transport errors too.
  */
@@ -59,9 +70,15 @@ export class LengthCheck extends Transform {
     done(null, chunk);
   }
   override _flush(done: TransformCallback): void {
+    if (this.seen === 0) {
+      // Every file Kaltura serves has at least a title or a header line: nothing at all is a server that
+      // failed before writing (HTTP 200, no X-Kaltura error header), not an empty report.
+      done(new KalturaTransportError(`Kaltura ${this.call}: the download was empty (the server failed while answering)`, { call: this.call, kind: 'truncated' }));
+      return;
+    }
     if (this.expected !== undefined && this.seen < this.expected) {
       done(
-        new KalturaTransportError(`Kaltura ${this.call}: download truncated (${this.seen} of ${this.expected} bytes); it will be retried`, { call: this.call, kind: 'truncated' }),
+        new KalturaTransportError(`Kaltura ${this.call}: the download was cut short (${this.seen} of ${this.expected} bytes)`, { call: this.call, kind: 'truncated' }),
       );
       return;
     }
@@ -80,10 +97,14 @@ export function toCsvDownload(res: StreamResponse, call: string, idleTimeoutMs =
     const mapped = toTransportError(error, call, false, idleTimeoutMs);
     const truncated =
       mapped instanceof KalturaTransportError && mapped.details.kind !== 'timeout'
-        ? new KalturaTransportError(`Kaltura ${call}: download interrupted after ${check.bytes} bytes; it will be retried`, { call, kind: 'truncated' }, { cause: error })
+        ? new KalturaTransportError(`Kaltura ${call}: the download was cut short (the connection ended after ${check.bytes}${contentLength !== undefined ? ` of ${contentLength}` : ''} bytes)`, { call, kind: 'truncated' }, { cause: error })
         : mapped;
     check.destroy(truncated);
   });
+  // The body may break before anyone reads it (the caller still opening its upload): without a
+  // listener that 'error' event would crash the process. The reader still gets the error: iterating a
+  // destroyed stream throws what destroyed it.
+  check.on('error', () => undefined);
   res.body.pipe(check);
   return { body: check, contentType: header(res.headers, 'content-type'), contentLength };
 }

@@ -119,6 +119,20 @@ export class KalturaResponseError extends ReportingError {
   }
 }
 
+/** Why `text` is not the JSON answer expected (see parseJson). */
+export function notJsonError(text: string, call: string, setting: string, cause?: unknown, expected = 'JSON'): KalturaResponseError {
+  const body = text.replace(/^\uFEFF/, '').trim();
+  if (body === '') return new KalturaResponseError(`Kaltura ${call} answered HTTP 200 with an empty body (the server failed while answering)`, { cause, retryable: true });
+  if (/^[[{"]/.test(body)) return new KalturaResponseError(`Kaltura ${call} answered JSON that is cut short or malformed (${text.length} bytes)`, { cause, retryable: true });
+  if (/^</.test(body)) {
+    const title = /<title[^>]*>([^<]{1,200})<\/title>/i.exec(body)?.[1];
+    const shown = title ? ` ("${stripKs(title.replace(/\s+/g, ' ').trim()).slice(0, 80)}")` : '';
+    const what = /^<\?xml|^<xml/i.test(body) ? 'XML' : 'an HTML page';
+    return new KalturaResponseError(`Kaltura ${call} answered ${what}${shown} instead of ${expected}: check that ${setting} points at the Kaltura API server, not a web page or proxy`, { cause });
+  }
+  return new KalturaResponseError(`Kaltura ${call} answered a body that is not JSON (${text.length} bytes): check that ${setting} points at the Kaltura API server`, { cause });
+}
+
 /** getTable cannot go past 12000 rows (WIRE_FACTS §1.5). Permanent: narrow the window or use a CSV export. */
 export class KalturaRowLimitError extends ReportingError {
   readonly retryable = false;

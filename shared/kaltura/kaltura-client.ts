@@ -9,7 +9,7 @@ import type { Logger } from '../logging/logger.js';
 import type { KalturaApi, NotificationTemplate, ReportBundle, ReportRequest, Settled } from './kaltura-api.js';
 import { ApiCaller } from './caller.js';
 import { BEACON_SERVICE, healthBeaconParams, parseHealthBeacons } from './beacons.js';
-import { csvHeadersParam, describeUrl, toCsvDownload, validateCsvUrl } from './csv-downloads.js';
+import { csvHeadersParam, describeUrl, refuseHtmlPage, toCsvDownload, validateCsvUrl } from './csv-downloads.js';
 import { KalturaApiError, KalturaConfigError, KalturaResponseError, KalturaRowLimitError } from './errors.js';
 import { LIVE_REPORTS_SERVICE, liveEventsParams, parseLiveAudience } from './live-reports.js';
 import { parseGraphs, parseTable, parseTablePage, parseTotal, REPORT_DELIMITER } from './report-parsing.js';
@@ -18,8 +18,10 @@ import { ReportsMicroservice } from './reports-microservice.js';
 import { SessionManager, type HashType } from './session.js';
 import { pageTable } from './table-pager.js';
 import { Transport, xKalturaErrorCode } from './transport.js';
+import { normalizeServiceUrl } from './service-url.js';
 
 export interface KalturaClientOptions {
+  /** `https://www.kaltura.com` or `https://www.kaltura.com/api_v3` alike (normalizeServiceUrl). */
   serviceUrl: string;
   partnerId: number;
   adminSecret?: string;
@@ -83,7 +85,7 @@ function toTemplate(value: unknown): NotificationTemplate {
 }
 
 export function createKalturaClient(options: KalturaClientOptions): KalturaClient {
-  if (!/^https?:\/\//.test(options.serviceUrl)) throw new KalturaConfigError('Kaltura serviceUrl must be an http(s) URL ending in /api_v3 (KALTURA_SERVICE_URL).');
+  const serviceUrl = normalizeServiceUrl(options.serviceUrl);
   if (!Number.isInteger(options.partnerId) || options.partnerId <= 0) throw new KalturaConfigError('Kaltura partnerId must be a positive integer (KALTURA_PARTNER_ID).');
   const logger = options.logger?.child({ component: 'kaltura-client', partnerId: options.partnerId });
   const transport = new Transport({
@@ -93,7 +95,7 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
     maxConcurrentRequests: options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
     ...(logger ? { logger } : {}),
   });
-  const caller = new ApiCaller(options.serviceUrl, transport, logger);
+  const caller = new ApiCaller(serviceUrl, transport, logger);
   const session = new SessionManager(
     {
       partnerId: options.partnerId,
@@ -164,13 +166,29 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
     },
 
     async getUrlForReportAsCsv(request) {
-      const value = await caller.call('report', 'getUrlForReportAsCsv', {
+      const params = {
         reportTitle: request.reportTitle,
         reportText: request.reportText ?? '',
         headers: csvHeadersParam(request.totalHeaders ?? [], request.tableHeaders),
         ...reportParams(request),
-      });
-      return validateCsvUrl(value);
+      };
+      // The server answers `null` when the report failed inside it: the action swallows the exception
+      // (WIRE_FACTS §2.1), so a passing hiccup (a Druid timeout) and a report that can never work look
+      // the same. Ask again like a transient failure, then give up with a retryable error (a later
+      // redelivery of the job may succeed; the dead-letter queue ends it otherwise).
+      for (let attempt = 0; ; attempt++) {
+        const value = await caller.call('report', 'getUrlForReportAsCsv', params);
+        if (value !== null && value !== undefined && value !== '') return validateCsvUrl(value);
+        if (attempt >= transport.options.maxRetries) {
+          throw new KalturaResponseError(
+            `Kaltura report.getUrlForReportAsCsv returned no URL (null) ${attempt + 1} times: the server hides report failures this way; check the report type, filter and headers, or narrow the window`,
+            { retryable: true },
+          );
+        }
+        logger?.warn('kaltura getUrlForReportAsCsv returned null; asking again', { attempt: attempt + 1 });
+        logger?.metric('KalturaRetry', 1, { call: 'report.getUrlForReportAsCsv' });
+        await new Promise((resolve) => setTimeout(resolve, transport.backoffMs(attempt + 1)));
+      }
     },
 
     async downloadCsvUrl(url) {
@@ -183,6 +201,7 @@ export function createKalturaClient(options: KalturaClientOptions): KalturaClien
           // Usually the URL's own KS expired (24 h) or the file is gone: ask for a new URL.
           throw new KalturaApiError({ code: died, message: `CSV download refused (${describeUrl(url)}); request a new URL with getUrlForReportAsCsv`, call: 'report.serve', knownSecrets: caller.known() });
         }
+        await refuseHtmlPage(res, 'report.serve');
         return toCsvDownload(res, call, transport.options.timeoutMs);
       });
     },
@@ -291,7 +310,8 @@ const EnvSchema = z.object({
 });
 
 /**
- * Client options from the environment (SPEC §3): KALTURA_SERVICE_URL, KALTURA_PARTNER_ID and
+ * Client options from the environment (SPEC §3): KALTURA_SERVICE_URL (normalised: with or without
+ * `/api_v3`, see service-url.ts), KALTURA_PARTNER_ID and
  * KALTURA_ADMIN_SECRET, or KALTURA_APP_TOKEN_ID + KALTURA_APP_TOKEN (preferred when set; hash
  * type KALTURA_APP_TOKEN_HASH_TYPE, default SHA1 as on the server); optional KALTURA_REPORTS_URL, KALTURA_USER_ID,
  * KALTURA_PRIVILEGES (comma list), KALTURA_TIMEOUT_MS, KALTURA_MAX_RETRIES, KALTURA_MAX_CONCURRENT_REQUESTS.
@@ -305,6 +325,12 @@ export function kalturaClientOptionsFromEnv(env: NodeJS.ProcessEnv, logger?: Log
     throw new ValidationError(`Kaltura settings are invalid: ${details.join('; ')}. Set them as described in the README (SPEC §3).`, details);
   }
   const e = parsed.data;
+  let serviceUrl: string;
+  try {
+    serviceUrl = normalizeServiceUrl(e.KALTURA_SERVICE_URL);
+  } catch (error) {
+    throw new ValidationError(`Kaltura settings are invalid: ${(error as Error).message}`, [`environment: KALTURA_SERVICE_URL: ${(error as Error).message.replace(/^KALTURA_SERVICE_URL /, '')}`]);
+  }
   const hasToken = Boolean(e.KALTURA_APP_TOKEN_ID && e.KALTURA_APP_TOKEN);
   if (Boolean(e.KALTURA_APP_TOKEN_ID) !== Boolean(e.KALTURA_APP_TOKEN)) {
     throw new ValidationError('Kaltura settings are invalid: KALTURA_APP_TOKEN_ID and KALTURA_APP_TOKEN must be set together.', ['environment: KALTURA_APP_TOKEN: set both or neither']);
@@ -313,7 +339,7 @@ export function kalturaClientOptionsFromEnv(env: NodeJS.ProcessEnv, logger?: Log
     throw new ValidationError('Kaltura settings are invalid: set KALTURA_ADMIN_SECRET, or KALTURA_APP_TOKEN_ID and KALTURA_APP_TOKEN.', ['environment: KALTURA_ADMIN_SECRET: required without an app token']);
   }
   return {
-    serviceUrl: e.KALTURA_SERVICE_URL,
+    serviceUrl,
     partnerId: e.KALTURA_PARTNER_ID,
     ...(e.KALTURA_ADMIN_SECRET ? { adminSecret: e.KALTURA_ADMIN_SECRET } : {}),
     ...(hasToken ? { appToken: { id: e.KALTURA_APP_TOKEN_ID!, token: e.KALTURA_APP_TOKEN!, hashType: e.KALTURA_APP_TOKEN_HASH_TYPE ?? 'SHA1' } } : {}),

@@ -11,7 +11,7 @@ import { z } from '../validation/zod.js';
 import type { CsvDownload, MicroserviceStatus } from './kaltura-api.js';
 import { KalturaApiError, KalturaResponseError, KalturaTransportError } from './errors.js';
 import { parseJson } from './caller.js';
-import { toCsvDownload } from './csv-downloads.js';
+import { refuseHtmlPage, toCsvDownload } from './csv-downloads.js';
 import { header, readText, type Transport } from './transport.js';
 
 const Generated = z.object({ sessionId: z.pipe(z.union([z.string().check(z.minLength(1)), z.number()]), z.transform((v) => String(v))) });
@@ -50,7 +50,7 @@ export class ReportsMicroservice {
       } catch (error) {
         throw this.mapStatus(error, call);
       }
-      const value = parseJson(res.text, call);
+      const value = parseJson(res.text, call, 'KALTURA_REPORTS_URL');
       if (!value || typeof value !== 'object' || Array.isArray(value)) throw new KalturaResponseError(`Kaltura ${call} answered an unexpected JSON value.`);
       const obj = value as Record<string, unknown>;
       if (obj.objectType === 'KalturaAPIException' && typeof obj.code === 'string') {
@@ -98,10 +98,11 @@ export class ReportsMicroservice {
       }
       if (/json/i.test(header(res.headers, 'content-type') ?? '')) {
         const text = await readText(res.body, 1_000_000);
-        const value = parseJson(text, call) as Record<string, unknown>;
+        const value = parseJson(text, call, 'KALTURA_REPORTS_URL') as Record<string, unknown>;
         const status = typeof value?.status === 'string' ? value.status : undefined;
         throw new KalturaResponseError(`Kaltura reports.serve answered JSON instead of the CSV${status ? ` (status ${status}: the job is not completed)` : ''}: ${this.strip(reasonOf(value ?? {}))}`, { retryable: status !== 'failed' });
       }
+      await refuseHtmlPage(res, call, 'KALTURA_REPORTS_URL');
       return toCsvDownload(res, call, this.transport.options.timeoutMs);
     });
   }

@@ -65,10 +65,10 @@ export function toTransportError(error: unknown, call: string, timedOut: boolean
   if (error instanceof KalturaTransportError) return error;
   const code = errorCode(error);
   if (timedOut || (code && TIMEOUT_CODES.has(code))) {
-    return new KalturaTransportError(`Kaltura ${call} timed out after ${timeoutMs} ms; it will be retried`, { call, kind: 'timeout', ...(code ? { errorCode: code } : {}) }, { cause: error });
+    return new KalturaTransportError(`Kaltura ${call} timed out after ${timeoutMs} ms`, { call, kind: 'timeout', ...(code ? { errorCode: code } : {}) }, { cause: error });
   }
   if (code && NETWORK_CODES.has(code)) {
-    return new KalturaTransportError(`Kaltura ${call}: connection failed (${code}); it will be retried`, { call, kind: 'network', errorCode: code }, { cause: error });
+    return new KalturaTransportError(`Kaltura ${call}: connection failed (${code})`, { call, kind: 'network', errorCode: code }, { cause: error });
   }
   if (code === 'ENOTFOUND') {
     return new KalturaTransportError(`Kaltura ${call}: host not found (check KALTURA_SERVICE_URL)`, { call, kind: 'network', errorCode: code }, { cause: error, retryable: false });
@@ -85,7 +85,7 @@ function statusError(call: string, status: number, headers: Record<string, strin
   }
   const retryable = status >= 500 || status === 429 || status === 408;
   return new KalturaTransportError(
-    `Kaltura ${call} answered HTTP ${status}${retryable ? '; it will be retried' : ' (not retried: check the URL and credentials)'}`,
+    `Kaltura ${call} answered HTTP ${status}${retryable ? ' (a temporary server error)' : ': check KALTURA_SERVICE_URL and the credentials'}`,
     { call, status, kind: 'http-status' },
     { retryable },
   );
@@ -130,7 +130,10 @@ export class Transport {
         // the worker (a Lambda bills while it sleeps); the job is deferred through the queue instead.
         const longBackOff = error instanceof KalturaThrottledError && error.retryAfterFromServer && error.retryAfterSeconds * 1000 > (this.options.retryMaxDelayMs ?? 10_000);
         if (!retryable || longBackOff || attempt >= this.options.maxRetries) {
-          if (retryable) this.options.logger?.warn('kaltura call failed after retries', { call, attempts: attempt + 1, error: describe(error) });
+          if (retryable) {
+            this.options.logger?.warn('kaltura call failed after retries', { call, attempts: attempt + 1, error: describe(error) });
+            noteAttempts(error, attempt + 1);
+          }
           throw error;
         }
         // A short Retry-After is honoured in-process (never less than our own backoff).
@@ -222,6 +225,16 @@ export class Transport {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/**
+ * A retryable error that used up the retries says so in its message ("; tried 4 times"), once: the
+ * command line prints it as the last word, and the queue's redelivery log shows how hard we tried.
+ * The error stays retryable: a later redelivery of the job may find the server well again.
+ */
+function noteAttempts(error: unknown, attempts: number): void {
+  if (attempts < 2 || !(error instanceof Error) || / tried \d+ times$/.test(error.message)) return;
+  error.message = `${error.message}; tried ${attempts} times`;
 }
 
 /** An AbortSignal that fires after `ms`, and whether it did (a timeout, not another abort). */

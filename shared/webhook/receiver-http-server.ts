@@ -4,7 +4,12 @@
  *
  * The body is read up to the receiver's size limit: a declared Content-Length over the limit is
  * answered 413 before reading, a chunked body that grows past it is answered 413 as soon as it does.
- * A client that disconnects mid-body gets nothing queued.
+ * Either way the rest of the body is then read and thrown away (up to DRAIN_MAX_BYTES in all and
+ * DRAIN_MAX_MS) before the connection closes: closing a socket with unread bytes in it makes the
+ * kernel send a reset, and a client still sending (undici, proxies, Kaltura's curl) loses the 413
+ * it had not read yet. A body larger than that is cut off as before. A client that asks
+ * `Expect: 100-continue` with an oversize Content-Length gets the 413 instead of the 100 and need
+ * not send the body at all. A client that disconnects mid-body gets nothing queued.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +25,14 @@ export interface ReceiverServerOptions {
   readonly health?: () => Record<string, unknown>;
   /** On close, how long notifications being handled get to finish. Default 10 s. */
   readonly closeGraceMs?: number;
+  /** After a 413, how much more of the body is read and discarded before closing. Defaults DRAIN_MAX_BYTES, DRAIN_MAX_MS. */
+  readonly oversizeDrain?: Partial<DrainLimits>;
+}
+
+export interface DrainLimits {
+  /** Body bytes in all (those read before the 413 included). */
+  readonly maxBytes: number;
+  readonly maxMs: number;
 }
 
 export interface ReceiverServer {
@@ -47,19 +60,51 @@ function send(res: ServerResponse, status: number, headers: Readonly<Record<stri
 const json = (value: unknown) => JSON.stringify(value);
 const JSON_TYPE = { 'content-type': 'application/json' } as const;
 
-/** Stops reading: answers the receiver's 413 (logged and counted there) and closes, so a huge upload does not keep the socket busy. */
-function tooLarge(res: ServerResponse, req: IncomingMessage, receiver: Receiver, bytesSoFar: number): void {
-  const response = receiver.rejectTooLarge(bytesSoFar);
-  send(res, response.status, response.headers, response.body, true);
-  req.unpipe();
+/**
+ * After a 413, how much of the rest of the body is read and discarded so the answer reaches the client
+ * (see the header). Bounded in bytes and time: past either, the socket is closed as it is.
+ */
+export const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
+export const DRAIN_MAX_MS = 10_000;
+const DEFAULT_DRAIN: DrainLimits = { maxBytes: DRAIN_MAX_BYTES, maxMs: DRAIN_MAX_MS };
+
+/**
+ * Answers the receiver's 413 (logged and counted there) with `Connection: close`. The answer's bytes
+ * go out at once, but `end()` waits until the request body has been read to its end: ending the
+ * response is what makes node close the socket, and it must not close with unread bytes in it.
+ * `alreadyRead` is what the body listeners took before the limit was crossed.
+ */
+function tooLarge(res: ServerResponse, req: IncomingMessage, receiver: Receiver, limits: DrainLimits, bytesSeen: number, alreadyRead: number): void {
+  const response = receiver.rejectTooLarge(bytesSeen);
+  if (req.complete) return send(res, response.status, response.headers, response.body, true);
+  const all: Record<string, string> = { ...response.headers, 'content-length': String(Buffer.byteLength(response.body, 'utf8')), connection: 'close' };
+  res.writeHead(response.status, all);
+  res.write(response.body, 'utf8');
+  let drained = alreadyRead;
+  const finish = () => {
+    clearTimeout(timer);
+    if (!res.writableEnded) res.end();
+  };
+  const cutOff = () => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(cutOff, limits.maxMs);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > limits.maxBytes) cutOff();
+  });
+  req.once('end', finish);
+  req.once('close', () => clearTimeout(timer));
   req.resume();
-  res.on('finish', () => req.socket.destroySoon?.());
 }
 
 /** What a webhook request is reading; kept on the request so the listeners can be shared functions. */
 interface BodyRead {
   readonly res: ServerResponse;
   readonly receiver: Receiver;
+  readonly drain: DrainLimits;
   /** Called once whatever happens, for the server's count of notifications in flight. */
   readonly done: () => void;
   first: Buffer | undefined;
@@ -78,14 +123,14 @@ type WebhookRequest = IncomingMessage & { [kRead]: BodyRead };
  * allocation of it. No 'error' listener is needed: node emits 'error' on a request only to
  * listeners it has, and an aborted request still closes.
  */
-function handleWebhook(req: IncomingMessage, res: ServerResponse, receiver: Receiver, done: () => void): void {
+function handleWebhook(req: IncomingMessage, res: ServerResponse, receiver: Receiver, drain: DrainLimits, done: () => void): void {
   const limit = receiver.maxBodyBytes;
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
-    tooLarge(res, req, receiver, Number(declared));
+    tooLarge(res, req, receiver, drain, Number(declared), 0);
     return done();
   }
-  (req as WebhookRequest)[kRead] = { res, receiver, done, first: undefined, more: undefined, size: 0, settled: false };
+  (req as WebhookRequest)[kRead] = { res, receiver, drain, done, first: undefined, more: undefined, size: 0, settled: false };
   req.on('data', onBodyData);
   req.on('end', onBodyEnd);
   req.on('close', onRequestClose);
@@ -97,7 +142,8 @@ function onBodyData(this: WebhookRequest, chunk: Buffer): void {
   read.size += chunk.length;
   if (read.size > read.receiver.maxBodyBytes) {
     read.settled = true;
-    tooLarge(read.res, this, read.receiver, read.size);
+    read.first = read.more = undefined; // the body is refused: let its chunks go
+    tooLarge(read.res, this, read.receiver, read.drain, read.size, read.size);
     return read.done();
   }
   if (read.first === undefined) read.first = chunk;
@@ -140,6 +186,7 @@ async function answer(read: BodyRead, headers: IncomingMessage['headers'], body:
 export async function startReceiverServer(options: ReceiverServerOptions): Promise<ReceiverServer> {
   const host = options.host ?? '127.0.0.1';
   const startedAt = new Date().toISOString();
+  const drain: DrainLimits = { ...DEFAULT_DRAIN, ...options.oversizeDrain };
   // Notifications being handled, so close() can let them finish (every close() call waits on the same drain).
   let inFlight = 0;
   let drainedWaiters: Array<() => void> = [];
@@ -149,7 +196,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     drainedWaiters = [];
     for (const resolve of waiters) resolve();
   };
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
@@ -160,7 +207,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
         return;
       }
       inFlight++;
-      handleWebhook(req, res, options.receiver, finished);
+      handleWebhook(req, res, options.receiver, drain, finished);
       return;
     }
     req.resume();
@@ -169,6 +216,15 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
       return;
     }
     send(res, 404, JSON_TYPE, json({ error: 'not-found', endpoints: [`POST ${WEBHOOK_PATH}`, 'GET /healthz'] }));
+  };
+  const server = createServer(onRequest);
+  // `Expect: 100-continue` (curl sends it for large bodies): an oversize Content-Length gets its 413
+  // instead of the "100 Continue", so the client need not send the body at all. Anything else is let
+  // in as node does without this listener.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = req.headers['content-length'];
+    if (declared === undefined || !(Number(declared) > options.receiver.maxBodyBytes)) res.writeContinue();
+    onRequest(req, res);
   });
   // Kaltura's batch worker and load balancers reuse connections; keep them a little longer than theirs.
   server.keepAliveTimeout = 65_000;

@@ -216,6 +216,24 @@ describe('report checks against the simulator', () => {
     expect((await readJsonLines(h.alertsPath)).map((a) => a.kind)).toEqual(['error', 'resolved']);
   });
 
+  it('an HTML page instead of the API is permanent: one error alert naming the page and the setting, dead-lettered at once', async () => {
+    // Prepare
+    const h = await harness();
+    const message = jobFor(checkSpec({ destinations: ['local'] }), '1_proxied', { entryName: 'Proxied' });
+    sim.injectFault({ kind: 'html-page', title: 'Corporate proxy login', times: 100, match: { service: 'report' } });
+    const dead = memoryDeadLetters();
+    const { queue } = memoryQueue();
+    // Act
+    const outcome = await processJobBatch([record(message)], { kind: 'check', handler: createCheckJobHandler(h.deps), queue, deadLetters: dead.sink, logger: h.logger });
+    // Assess
+    expect(outcome.batchItemFailures).toEqual([]);
+    expect(dead.letters.map((l) => l.attempts)).toEqual([1]);
+    expect(dead.letters[0]!.reason).toContain('answered an HTML page ("Corporate proxy login") instead of JSON: check that KALTURA_SERVICE_URL');
+    const alerts = await readJsonLines(h.alertsPath);
+    expect(alerts.map((a) => a.kind)).toEqual(['error']);
+    expect(String(alerts[0]!.description)).toContain('Corporate proxy login');
+  });
+
   it('alerts `error` when Kaltura keeps failing temporarily until the last attempt, not before', async () => {
     const h = await harness();
     const message = jobFor(checkSpec({ destinations: ['local'] }), '1_flaky', { entryName: 'Flaky' });

