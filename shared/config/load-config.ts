@@ -63,6 +63,11 @@ function crossCheck(config: ReportingConfig): Problem[] {
           if (!destinationNames.has(d)) problems.push([[...base, i, 'destinations', j], `unknown destination "${d}"; defined: ${[...destinationNames].join(', ') || 'none'}`]);
         });
       }
+      if (job.kind === 'export' && job.source.type === 'summary') {
+        job.source.destinations?.forEach((d, j) => {
+          if (!destinationNames.has(d)) problems.push([[...base, i, 'source', 'destinations', j], `unknown destination "${d}"; defined: ${[...destinationNames].join(', ') || 'none'}`]);
+        });
+      }
     });
   };
 
