@@ -191,6 +191,8 @@ export const ExportSourceSchema = z.discriminatedUnion('type', [
     topBy: z.optional(nonEmpty()),
     /** How many top entries. Default 10. */
     top: z.optional(z.int().check(z.gte(1), z.lte(100))),
+    /** The column naming a top row. Default `entry_name`, else none (the id is shown). */
+    nameColumn: z.optional(nonEmpty()),
     /** Alert destinations that get the headline (numbers and the page's key). */
     destinations: z.optional(z.array(nonEmpty())),
     /** Page title. Default `<schedule> summary`. */

@@ -130,7 +130,8 @@ export async function collectSummary(api: KalturaApi, message: SummaryMessage, n
   // skipEmptyDates drops days without data (WIRE_FACTS §1.4): those are 0.
   const daily = windowDays(window).map((day) => ({ day, value: byDay.get(day) ?? '0' }));
   const idColumn = table.header.includes('object_id') ? 'object_id' : (table.header[0] ?? 'object_id');
-  const topRows = table.rows.slice(0, top).map((row) => ({ id: row[idColumn] ?? '', name: row.entry_name ?? '', value: numberText(row[topBy]) }));
+  const nameColumn = source.nameColumn ?? 'entry_name';
+  const topRows = table.rows.slice(0, top).map((row) => ({ id: row[idColumn] ?? '', name: row[nameColumn] ?? '', value: numberText(row[topBy]) }));
   return {
     title: source.title ?? `${message.rule} summary`,
     rule: message.rule,
