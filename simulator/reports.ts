@@ -136,7 +136,7 @@ const BY_ID = new Map<number, ReportDef>(DEFS.map((d) => [d.id, d]));
 
 /** `KalturaReportType` is a dynamic string enum; these integer ranges are accepted. */
 function isKnownReportType(id: number): boolean {
-  return (id >= 1 && id <= 70) || (id >= 201 && id <= 210) || (id >= 10001 && id <= 10016) || (id >= 3000 && id <= 3020) || (id >= 4000 && id <= 4030) || (id >= 20001 && id <= 20070) || (id >= 40001 && id <= 40020) || (id >= 60001 && id <= 60020);
+  return (id >= 1 && id <= 70) || (id >= 201 && id <= 210) || (id >= 10001 && id <= 10016) || (id >= 3000 && id <= 3020) || (id >= 4000 && id <= 4030) || (id >= 20001 && id <= 20023) || (id >= 40001 && id <= 40020) || (id >= 60001 && id <= 60020);
 }
 
 export function reportDef(reportType: unknown): ReportDef {

@@ -20,6 +20,14 @@ import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { parseCsv } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+/** The parts of DOM elements the page functions read (the project compiles without the DOM lib). */
+interface Shown {
+  readonly innerText: string;
+}
+interface Drawn {
+  getBBox(): { width: number; height: number };
+}
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function summarySpec(overrides: Partial<Extract<JobSpec, { kind: 'export' }>['source']> = {}): JobSpec {
@@ -99,10 +107,10 @@ describe('the summary page in headless Chromium', () => {
       expect(top.length).toBe(8);
 
       // Key metrics: cards and the metric chart say what the CSV says (value, previous, change).
-      const cards = await page.$$eval('#key-metrics .card', (els) => els.map((e) => ({ metric: e.getAttribute('data-metric'), value: e.getAttribute('data-value'), previous: e.getAttribute('data-previous'), change: e.getAttribute('data-change'), text: (e.querySelector('.v') as HTMLElement).innerText })));
+      const cards = await page.$$eval('#key-metrics .card', (els) => els.map((e) => ({ metric: e.getAttribute('data-metric'), value: e.getAttribute('data-value'), previous: e.getAttribute('data-previous'), change: e.getAttribute('data-change'), text: (e.querySelector('.v') as unknown as Shown).innerText })));
       expect(cards.map((c) => [c.metric, c.value, c.previous, c.change])).toEqual(totals.map((t) => [t[3], t[4], t[5], t[6]]));
       for (const c of cards) expect(Number(c.text.replace(/,/g, ''))).toBe(Number(c.value));
-      const bars = await page.$$eval('#chart-metrics g.metric', (els) => els.map((g) => ({ value: g.getAttribute('data-value'), width: (g.querySelector('rect.current') as SVGRectElement).getBBox().width })));
+      const bars = await page.$$eval('#chart-metrics g.metric', (els) => els.map((g) => ({ value: g.getAttribute('data-value'), width: (g.querySelector('rect.current') as unknown as Drawn).getBBox().width })));
       expect(bars.map((b) => b.value)).toEqual(totals.map((t) => t[4]));
       for (const b of bars) if (Number(b.value) > 0) expect(b.width).toBeGreaterThan(0);
 
@@ -111,14 +119,14 @@ describe('the summary page in headless Chromium', () => {
       expect(changes).toEqual(totals.map((t) => t[6]));
 
       // Daily trend: one drawn column per day of the week, values from the CSV.
-      const days = await page.$$eval('#chart-daily g.day', (els) => els.map((g) => ({ day: g.getAttribute('data-day'), value: g.getAttribute('data-value'), height: (g.querySelector('rect') as SVGRectElement).getBBox().height })));
+      const days = await page.$$eval('#chart-daily g.day', (els) => els.map((g) => ({ day: g.getAttribute('data-day'), value: g.getAttribute('data-value'), height: (g.querySelector('rect') as unknown as Drawn).getBBox().height })));
       expect(days.map((d) => [d.day, d.value])).toEqual(daily.map((d) => [d[1], d[4]]));
       expect(days.filter((d) => d.height > 1).length).toBeGreaterThan(0);
 
       // Top entries: chart and table in CSV order with the CSV values.
       const entries = await page.$$eval('#chart-top g.entry', (els) => els.map((g) => [g.getAttribute('data-id'), g.getAttribute('data-value')]));
       expect(entries).toEqual(top.map((t) => [t[1], t[4]]));
-      const table = await page.$$eval('#top-entries tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-id'), (tr.querySelector('td.n') as HTMLElement).innerText]));
+      const table = await page.$$eval('#top-entries tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-id'), (tr.querySelector('td.n') as unknown as Shown).innerText]));
       expect(table.map(([id, text]) => [id, String(Number(text!.replace(/,/g, '')))])).toEqual(top.map((t) => [t[1], String(Number(t[4]))]));
 
       // It really rendered: the SVG charts have a size on the page.
@@ -139,7 +147,7 @@ describe('the summary page in headless Chromium', () => {
       expect(consoleErrors).toEqual([]);
       const names = rows.filter((r) => r[0] === 'top').map((r) => r[2]);
       expect(names).toContain("Côte d'Ivoire");
-      const cells = await page.$$eval('#top-entries tbody tr td:nth-child(2)', (tds) => tds.map((td) => (td as HTMLElement).innerText));
+      const cells = await page.$$eval('#top-entries tbody tr td:nth-child(2)', (tds) => tds.map((td) => (td as unknown as Shown).innerText));
       expect(cells).toEqual(names);
     } finally {
       await context.close();
