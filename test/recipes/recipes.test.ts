@@ -171,6 +171,7 @@ describe('each recipe end to end against the simulator', () => {
   it('15.1 summary: the Slack headline carries the CSV totals and the page key', async () => {
     // Prepare
     env.slack.requests.length = 0;
+    await runs.get('01-event-roi-dashboard.yaml')?.cleanup();
     runs.delete('01-event-roi-dashboard.yaml');
     // Act
     const r = await run('01-event-roi-dashboard.yaml');
