@@ -16,6 +16,9 @@ import { changePercent, runSummary, summaryCsv, windowDays, type SummaryData, ty
 import { enrichPages, EnrichmentColumnError } from '../../shared/exports/enrich.js';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { rawLogger } from '../helpers/raw-logger.js';
+import { teamsPayload } from '../../shared/alerts/destinations/teams.js';
+import { slackPayload } from '../../shared/alerts/destinations/slack.js';
+import type { AlertMessage } from '../../shared/alerts/alert-message.js';
 import { parseCsv } from './helpers.js';
 
 let sim: Simulator;
@@ -104,6 +107,32 @@ describe('runSummary', () => {
     expect((await readFile(join(root, result.dataKey))).length).toBeGreaterThan(0);
     expect((await readFile(join(root, result.pageKey))).length).toBeGreaterThan(0);
     expect(lines.join('\n')).toContain('summary notification failed');
+  });
+});
+
+describe('the summary headline in chat', () => {
+  it('gives Slack and Teams every total of the CSV, its change, the top entry and the page key', async () => {
+    // Prepare
+    const root = join(dir, 'chat');
+    const sent: AlertMessage[] = [];
+    // Act
+    const result = await runSummary(
+      { api, blobStore: createFileBlobStore({ root }), prefix: 'reports/', notify: async (_d, m) => void sent.push(m) },
+      summaryMessage({ destinations: ['team-slack'], title: 'Weekly', metrics: ['count_plays', 'sum_time_viewed'] }),
+    );
+    // Assess
+    const rows = parseCsv(await readFile(join(root, result.dataKey), 'utf8'));
+    const totals = rows.filter((r) => r[0] === 'total');
+    const leader = rows.find((r) => r[0] === 'top')!;
+    expect(sent).toHaveLength(1);
+    for (const rendered of [JSON.stringify(slackPayload(sent[0]!)), JSON.stringify(teamsPayload(sent[0]!))]) {
+      for (const t of totals) {
+        expect(rendered).toContain(`${t[3]} ${t[4]} (`);
+        expect(rendered).toContain(t[6] === '' ? 'no previous data' : `${t[6]} % vs previous period`);
+      }
+      expect(rendered).toContain(leader[1]);
+      expect(rendered).toContain(result.pageKey);
+    }
   });
 });
 
