@@ -5,7 +5,7 @@
  * responses as `{objects, totalCount, objectType}` (the order beacon.list shows in §8.1).
  *
  * The catalogue is the 36 synthetic entries reports use without an entry filter
- * (`DEFAULT_ENTRY_IDS`); about a third of them have no caption asset (`hasCaptions`).
+ * (`DEFAULT_ENTRY_IDS`); 17 of them have no caption asset (`hasCaptions`, a hash of the id).
  */
 import type { ActionDef, CallContext } from './context.js';
 import { apiError, invalidEnum, missingParam } from './errors.js';

@@ -22,6 +22,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Logger } from '../logging/logger.js';
 import { ReportingError } from '../errors/base-error.js';
 import { localDay } from '../jobs/window.js';
+import { scopeObjectIds } from '../jobs/create-job-message.js';
 import { describeWindow, type AlertMessage } from '../alerts/alert-message.js';
 import { csvLine } from './csv-writer.js';
 import { reportFilterFor } from './export-sources.js';
@@ -110,9 +111,12 @@ export async function collectSummary(api: KalturaApi, message: SummaryMessage, n
   const filter = reportFilterFor(window, message.subject, source.filter);
   const previousFilter = { ...filter, fromDate: previousWindow.from, toDate: previousWindow.to };
 
+  // A child-partner subject scopes partner-level reports through objectIds, as exports and checks do.
+  const objectIds = scopeObjectIds(message.subject);
+  const scoped = objectIds ? { objectIds } : {};
   const [bundle, previousTotal] = await Promise.all([
-    api.getReportBundle({ reportType, filter: { ...filter, interval: 'days' }, order: `-${topBy}`, pageSize: top }),
-    api.getTotal({ reportType, filter: previousFilter }).catch((error: unknown) => {
+    api.getReportBundle({ reportType, filter: { ...filter, interval: 'days' }, order: `-${topBy}`, pageSize: top, ...scoped }),
+    api.getTotal({ reportType, filter: previousFilter, ...scoped }).catch((error: unknown) => {
       throw new SummaryReportError(`report ${reportType} getTotal for the previous period`, error instanceof Error ? error : new Error(String(error)));
     }),
   ]);

@@ -35,7 +35,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function summaryMessage(source: Record<string, unknown>, subject?: { scope: 'entry'; id: string }): SummaryMessage {
+function summaryMessage(source: Record<string, unknown>, subject?: { scope: 'entry' | 'child-partner'; id: string }): SummaryMessage {
   const spec = { kind: 'export', name: 'summary', scope: subject?.scope ?? 'partner', source: { type: 'summary', ...source } } as JobSpec;
   return createJobMessage(spec, {
     rule: 'weekly',
@@ -89,6 +89,24 @@ describe('runSummary', () => {
     expect(rows.filter((r) => r[0] === 'daily').every((r) => r[4] === '0')).toBe(true);
     expect(rows.filter((r) => r[0] === 'top')).toEqual([]);
     expect(await readFile(join(root, result.pageKey), 'utf8')).toContain('No entry had data in this period.');
+  });
+
+  it('for a child partner, totals are that child account\'s (objectIds), not the parent\'s', async () => {
+    // Prepare
+    const root = join(dir, 'child');
+    const child = String(sim.partnerId * 100 + 2);
+    const message = summaryMessage({ reportType: 60, metrics: ['count_plays'], nameColumn: 'partner_id' }, { scope: 'child-partner', id: child });
+    const filter = { fromDate: message.window.from, toDate: message.window.to };
+    // Act
+    const result = await runSummary({ api, blobStore: createFileBlobStore({ root }), prefix: 'reports/' }, message);
+    // Assess
+    const rows = parseCsv(await readFile(join(root, result.dataKey), 'utf8'));
+    const childTable = await api.getTable({ reportType: 60, filter, objectIds: [child], pageSize: 10, pageIndex: 1 });
+    const allTable = await api.getTable({ reportType: 60, filter, pageSize: 10, pageIndex: 1 });
+    expect(result.dataKey).toContain(`/summary/${child}/`);
+    expect(rows.filter((r) => r[0] === 'top').map((r) => r[1])).toEqual([child]);
+    expect(childTable.rows.map((r) => r.partner_id)).toEqual([child]);
+    expect(allTable.rows.length).toBe(3);
   });
 
   it('still writes its files when a destination fails, and logs why', async () => {
