@@ -120,7 +120,7 @@ function topChart(data: SummaryData): string {
       const y = 5 + i * rowH;
       const w = (n(e.value) / max) * barMax;
       const name = e.name || e.id;
-      const short = name.length > 38 ? `${name.slice(0, 37)}…` : name;
+      const short = name.length > 32 ? `${name.slice(0, 31)}…` : name;
       return `<g class="entry" data-id="${esc(e.id)}" data-value="${esc(e.value)}">
   <text x="0" y="${y + 15}" class="label">${esc(`${i + 1}. ${short}`)}</text>
   <rect class="bar current" x="${labelW}" y="${y}" width="${px(Math.max(w, 1))}" height="20" rx="2"><title>${esc(name)} (${esc(e.id)}): ${esc(e.value)}</title></rect>
