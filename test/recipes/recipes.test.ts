@@ -9,7 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../exports/helpers.js';
-import { loadConfigFile } from '../../shared/config/load-config.js';
+import { loadConfigFile, validateConfig } from '../../shared/config/load-config.js';
 import { outputKeys } from '../../shared/exports/output-keys.js';
 import { summaryPageKey } from '../../shared/exports/summary.js';
 import { DEFAULT_ENTRY_IDS } from '../../simulator/synthetic.js';
@@ -185,5 +185,19 @@ describe('each recipe end to end against the simulator', () => {
     for (const t of totals) expect(posted).toContain(`${t[3]} ${t[4]} (`);
     const blocks = JSON.stringify(r.slack.requests.map((q) => q.json()));
     expect(blocks).toContain(summaryPageKey(r.config.output.prefix, message));
+  });
+});
+
+describe('multi-account configuration', () => {
+  it('refuses a partnerIdIn filter and says to use scope child-partner', async () => {
+    // Prepare
+    const raw = {
+      version: 1,
+      schedules: [{ name: 'accounts', cron: '0 5 * * 1', timezone: 'UTC', jobs: [{ kind: 'export', name: 'usage', scope: 'partner', source: { type: 'table', reportType: 201, filter: { partnerIdIn: '424201' } } }] }],
+    };
+    // Act
+    const attempt = () => validateConfig(raw, 'mine.yaml');
+    // Assess
+    expect(attempt).toThrow(/mine\.yaml: schedules\[0\]\.jobs\[0\]\.source\.filter\.partnerIdIn: partnerIdIn is not a report filter field .*scope: child-partner/);
   });
 });
