@@ -207,8 +207,9 @@ export class ReportingStack extends Stack {
       bucket.grantPut(worker(kind), outputPattern);
       bucket.grantRead(worker(kind), outputPattern);
     }
-    // Alert workers: destination secrets and SNS destinations named by the configuration.
-    this.grantDestinations(config, [worker('check'), worker('live-health')]);
+    // Alert workers: destination secrets and SNS destinations named by the configuration; the export
+    // worker too when a summary job sends its headline to destinations (docs/exports.md, "Weekly summary").
+    this.grantDestinations(config, [worker('check'), worker('live-health'), ...(hasSummaryDestinations(config) ? [worker('export')] : [])]);
 
     // ---- API, schedules, alarms -----------------------------------------------------------
     this.webhookApi = new WebhookApi(this, 'Webhook', {
@@ -340,13 +341,18 @@ function destinationUsers(config: ReportingConfig): Map<string, string[]> {
   const users = new Map<string, string[]>();
   const visit = (owner: string, jobs: ReportingConfig['rules'][number]['jobs']) => {
     for (const job of jobs) {
-      if (job.kind !== 'check' && job.kind !== 'live-health') continue;
-      for (const d of job.destinations) users.set(d, [...(users.get(d) ?? []), `${owner}/${job.name}`]);
+      const destinations = job.kind === 'check' || job.kind === 'live-health' ? job.destinations : job.kind === 'export' && job.source.type === 'summary' ? (job.source.destinations ?? []) : [];
+      for (const d of destinations) users.set(d, [...(users.get(d) ?? []), `${owner}/${job.name}`]);
     }
   };
   for (const rule of config.rules) visit(rule.name, rule.jobs);
   for (const schedule of config.schedules) visit(schedule.name, schedule.jobs);
   return users;
+}
+
+/** Whether any summary job names destinations (then the export worker sends to them). */
+function hasSummaryDestinations(config: ReportingConfig): boolean {
+  return [...config.rules, ...config.schedules].some((owner) => owner.jobs.some((job) => job.kind === 'export' && job.source.type === 'summary' && (job.source.destinations?.length ?? 0) > 0));
 }
 
 function pascal(kind: string): string {

@@ -49,8 +49,8 @@ function splitNames(part: string | undefined): string[] {
     .filter((s) => s !== '');
 }
 
-function* reportCsvLines(params: Params, bigRowCount: number): Generator<string> {
-  const q = parseReportQuery(params, bigRowCount);
+function* reportCsvLines(params: Params, bigRowCount: number, partnerId: number): Generator<string> {
+  const q = parseReportQuery(params, bigRowCount, partnerId);
   const headers = str(params.headers) ?? '';
   const semi = headers.indexOf(';');
   const totalNames = splitNames(semi < 0 ? headers : headers.slice(0, semi));
@@ -134,7 +134,7 @@ const getUrlForReportAsCsv: ActionDef = {
     required(params, 'reportTitle');
     required(params, 'reportText');
     required(params, 'headers');
-    parseReportQuery(params, state.config.bigRowCount);
+    parseReportQuery(params, state.config.bigRowCount, state.config.partnerId);
     if (isRecord(params.pager)) {
       const size = int(params.pager.pageSize) ?? 0;
       const index = int(params.pager.pageIndex) ?? 1;
@@ -150,7 +150,7 @@ const getUrlForReportAsCsv: ActionDef = {
     }
     const id = `${randomHex(7).slice(0, 13)}_${csvFileBucket(now)}`;
     const path = join(state.reportsDir(), id);
-    const size = await writeReportFile(path, reportCsvLines(structuredClone(params), state.config.bigRowCount));
+    const size = await writeReportFile(path, reportCsvLines(structuredClone(params), state.config.bigRowCount, state.config.partnerId));
     state.csvFiles.set(id, { id, path, size, createdAt: now });
     const ks = state.issueKs({ type: 0, userId: '', validUntil: now + Math.min(state.config.ksMaxExpirySeconds, 86400), privileges: `download:${id}` });
     return `${ctx.origin}/api_v3/index.php/service/report/action/serve/ks/${ks}/id/${id}/report.csv`;

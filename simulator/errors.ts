@@ -25,6 +25,7 @@ const TEMPLATES: Record<string, string> = {
   'MISSING MANDATORY PARAMETER RELATED OBJECT TYPE': 'Missing mandatory parameter related object type',
   PROPERTY_VALIDATION_CANNOT_BE_NULL: 'The property "@PROP_NAME@" cannot be null',
   INVALID_OBJECT_ID: 'Invalid object id [@ID@]',
+  INVALID_OBJECT_TYPE: 'Invalid object type "@OBJ_TYPE@"',
 };
 
 /** A KalturaAPIException to be answered with HTTP 200. */

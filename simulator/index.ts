@@ -5,6 +5,7 @@
 import { SimState, type SimConfig } from './context.js';
 import { csvActions } from './csv-actions.js';
 import { liveActions } from './live-actions.js';
+import { directoryActions } from './directory-actions.js';
 import { createMicroserviceHandler } from './microservice.js';
 import { buildNotification, postNotification } from './notifications.js';
 import { reportActions } from './report-actions.js';
@@ -19,7 +20,7 @@ export const DEFAULT_ADMIN_SECRET = '5a1e0c3b9d7f4e2a8c6b0d1f3e5a7c9b';
 export const DEFAULT_USER_SECRET = 'b9c7a5e3f1d0b6c8a2e4f7d9b3c0e1a5';
 export const DEFAULT_APP_TOKEN = { id: '0_simtoken', token: 'c0ffee00d15ea5e5deadbeef0badf00d', hashType: 'SHA256' as const };
 
-const ACTIONS: ActionTable = { ...sessionActions, ...reportActions, ...csvActions, ...liveActions, ...templateActions };
+const ACTIONS: ActionTable = { ...sessionActions, ...reportActions, ...csvActions, ...liveActions, ...templateActions, ...directoryActions };
 const SERVICES = new Set(Object.keys(ACTIONS).map((k) => k.slice(0, k.indexOf('.'))));
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {

@@ -5,7 +5,7 @@ import { apiError, invalidEnum, missingParam } from './errors.js';
 import { entryNameFor, isQuiet, isUnhealthy } from './synthetic.js';
 import { hash32, int, intIn, isRecord, mix, nowSeconds, str } from './util.js';
 
-function entryObject(ctx: CallContext, entryId: string): Record<string, unknown> {
+export function entryObject(ctx: CallContext, entryId: string): Record<string, unknown> {
   const live = entryId.includes('live') || isUnhealthy(entryId);
   const h = hash32(entryId);
   const createdAt = 1672531200 + (h % 94608000);

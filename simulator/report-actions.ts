@@ -4,15 +4,15 @@ import { parseReportQuery, serializeGraphs, serializeTable, serializeTotal } fro
 
 export const reportActions: Record<string, ActionDef> = {
   'report.gettotal': {
-    handler: (ctx) => serializeTotal(parseReportQuery(ctx.params, ctx.state.config.bigRowCount)),
+    handler: (ctx) => serializeTotal(parseReportQuery(ctx.params, ctx.state.config.bigRowCount, ctx.state.config.partnerId)),
   },
   'report.gettable': {
     handler: (ctx) => {
-      const query = parseReportQuery(ctx.params, ctx.state.config.bigRowCount);
+      const query = parseReportQuery(ctx.params, ctx.state.config.bigRowCount, ctx.state.config.partnerId);
       return serializeTable(query, ctx.params.pager);
     },
   },
   'report.getgraphs': {
-    handler: (ctx) => serializeGraphs(parseReportQuery(ctx.params, ctx.state.config.bigRowCount)),
+    handler: (ctx) => serializeGraphs(parseReportQuery(ctx.params, ctx.state.config.bigRowCount, ctx.state.config.partnerId)),
   },
 };

@@ -24,8 +24,14 @@ Options:
 
 Exit codes: 0 every job succeeded, 1 some job failed, 2 usage or configuration error.`;
 
-function describe(outputKeys: (prefix: string, m: JobMessage) => { data: string }, message: JobMessage, prefix: string): string {
-  const target = message.spec.kind === 'export' ? ` -> ${outputKeys(prefix, message).data}` : '';
+/** The summary page of a `summary` export (the key beside its CSV). */
+function pageOf(outputKeys: (prefix: string, m: JobMessage, extension?: string) => { data: string }, message: JobMessage, prefix: string): string | undefined {
+  return message.spec.kind === 'export' && message.spec.source.type === 'summary' ? outputKeys(prefix, message, 'summary.html').data : undefined;
+}
+
+function describe(outputKeys: (prefix: string, m: JobMessage, extension?: string) => { data: string }, message: JobMessage, prefix: string): string {
+  const page = pageOf(outputKeys, message, prefix);
+  const target = message.spec.kind === 'export' ? ` -> ${outputKeys(prefix, message).data}${page ? ` (page ${page})` : ''}` : '';
   return `${message.spec.kind} ${message.spec.name} (${message.subject.scope} ${message.subject.id}, ${message.window.label})${target}`;
 }
 
@@ -89,6 +95,7 @@ export const scheduleCommand: Command = {
         window: m.window.label,
         ok: !failedJobIds.has(m.jobId),
         ...(m.spec.kind === 'export' ? { key: outputKeys(config.output.prefix, m).data } : {}),
+        ...(pageOf(outputKeys, m, config.output.prefix) ? { page: pageOf(outputKeys, m, config.output.prefix) } : {}),
         ...(failedJobIds.has(m.jobId) ? { error: failedJobIds.get(m.jobId) } : {}),
       }));
       if (values.json) io.out(JSON.stringify({ schedule: name, at: at.toISOString(), location: whereShown, jobs: results }));

@@ -7,7 +7,8 @@
  */
 import type { JobSubject, JobWindow } from '../jobs/job-message.js';
 
-export type AlertKind = 'firing' | 'repeat' | 'resolved' | 'error' | 'no-data';
+/** `summary`: a scheduled run's headline numbers (exports/summary.ts), not a threshold alert. */
+export type AlertKind = 'firing' | 'repeat' | 'resolved' | 'error' | 'no-data' | 'summary';
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
 /** What a check or a live watch saw, for the alert engine. */
@@ -35,7 +36,7 @@ export interface AlertMessage {
   readonly text: string;
   readonly rule: string;
   readonly job: string;
-  readonly jobKind: 'check' | 'live-health';
+  readonly jobKind: 'check' | 'live-health' | 'export';
   readonly jobId: string;
   readonly subject: JobSubject;
   readonly metric?: string;
@@ -59,12 +60,14 @@ const KIND_WORD: Record<AlertKind, string> = {
   resolved: 'RESOLVED',
   error: 'CHECK FAILED',
   'no-data': 'NO DATA',
+  summary: 'SUMMARY',
 };
 
 const SCOPE_WORD: Record<JobSubject['scope'], string> = {
   entry: 'entry',
   category: 'category',
   'virtual-event': 'virtual event',
+  'child-partner': 'child partner',
   user: 'user',
   partner: 'partner',
 };
@@ -76,7 +79,7 @@ export function subjectLabel(subject: JobSubject): string {
 }
 
 /** A link back to the subject in the KMC. */
-export function kalturaLink(kmcUrl: string, subject: JobSubject, jobKind: 'check' | 'live-health'): string {
+export function kalturaLink(kmcUrl: string, subject: JobSubject, jobKind: 'check' | 'live-health' | 'export'): string {
   const base = kmcUrl.replace(/\/+$/, '');
   const id = encodeURIComponent(subject.id);
   switch (subject.scope) {
@@ -88,6 +91,7 @@ export function kalturaLink(kmcUrl: string, subject: JobSubject, jobKind: 'check
       return `${base}/index.php/kmcng/analytics/user?id=${id}`;
     case 'virtual-event':
     case 'partner':
+    case 'child-partner':
       return `${base}/index.php/kmcng/analytics`;
   }
 }

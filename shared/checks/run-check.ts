@@ -9,7 +9,7 @@
  */
 import type { CheckJob, Comparison } from '../config/schema.js';
 import type { JobMessage, JobWindow } from '../jobs/job-message.js';
-import { scopeFilter } from '../jobs/create-job-message.js';
+import { scopeFilter, scopeObjectIds } from '../jobs/create-job-message.js';
 import { kalturaTimeZoneOffset, previousWindow } from '../jobs/window.js';
 import type { KalturaApi, ReportBundle, ReportInputFilter } from '../kaltura/kaltura-api.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -77,7 +77,8 @@ interface MetricReading {
 async function readMetric(api: KalturaApi, message: CheckMessage, window: JobWindow): Promise<MetricReading> {
   const spec = message.spec;
   const from = spec.from ?? 'total';
-  const request = { reportType: spec.reportType, filter: checkFilter(message, window) };
+  const objectIds = scopeObjectIds(message.subject);
+  const request = { reportType: spec.reportType, filter: checkFilter(message, window), ...(objectIds ? { objectIds } : {}) };
   const bundle: ReportBundle = await api.getReportBundle({ ...request, pageSize: 500 });
   const reportName = `report ${spec.reportType}`;
 

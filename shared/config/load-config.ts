@@ -66,6 +66,17 @@ function crossCheck(config: ReportingConfig): Problem[] {
           if (!destinationNames.has(d)) problems.push([[...base, i, 'destinations', j], `unknown destination "${d}"; defined: ${[...destinationNames].join(', ') || 'none'}`]);
         });
       }
+      // Kaltura drops filter fields it does not know without an error (WIRE_FACTS §0.1): a child-partner
+      // filter would silently return the parent's aggregate under a child's key.
+      const filter = job.kind === 'check' ? job.filter : job.kind === 'export' && 'filter' in job.source ? job.source.filter : undefined;
+      if (filter && 'partnerIdIn' in filter) {
+        problems.push([[...base, i, ...(job.kind === 'check' ? [] : ['source']), 'filter', 'partnerIdIn'], 'partnerIdIn is not a report filter field (Kaltura ignores it and would return the parent account\'s aggregate); for one file per child account set scope: child-partner and list the child partner ids as the schedule\'s subjects (docs/exports.md, "Multi-account")']);
+      }
+      if (job.kind === 'export' && job.source.type === 'summary') {
+        job.source.destinations?.forEach((d, j) => {
+          if (!destinationNames.has(d)) problems.push([[...base, i, 'source', 'destinations', j], `unknown destination "${d}"; defined: ${[...destinationNames].join(', ') || 'none'}`]);
+        });
+      }
     });
   };
 

@@ -76,8 +76,10 @@ export type WindowSpec = z.infer<typeof WindowSchema>;
  * What the job is about. The scope adds the matching report filter field
  * (entry -> entryIdIn, category -> categoriesIdsIn, virtual-event -> virtualEventIdIn,
  * user -> userIds) with the subject id taken from the event (`{object.id}` by default).
+ * `child-partner`: the subject is a child account's partner id (multi-account, seed §12.3); report
+ * calls get `objectIds` = that id, which partner-level reports (19, 42, 60, 201) read as the partner.
  */
-export const ScopeSchema = z.enum(['partner', 'entry', 'category', 'virtual-event', 'user']);
+export const ScopeSchema = z.enum(['partner', 'entry', 'category', 'virtual-event', 'user', 'child-partner']);
 export type Scope = z.infer<typeof ScopeSchema>;
 
 /** Report filter fields (seed §13), values may hold `{placeholders}` from the event. */
@@ -127,6 +129,27 @@ export const CheckJobSchema = z.strictObject({
 });
 export type CheckJob = z.infer<typeof CheckJobSchema>;
 
+/** KalturaUser fields the project can join into a table export (`user.list`, seed §15.4/§15.11). */
+export const USER_ENRICH_FIELDS = ['fullName', 'firstName', 'lastName', 'email', 'company', 'title', 'country', 'screenName', 'externalId'] as const;
+/** KalturaBaseEntry fields the project can join into a table export (`baseEntry.list`). */
+export const ENTRY_ENRICH_FIELDS = ['name', 'description', 'tags', 'categories', 'categoriesIds', 'creatorId', 'userId', 'createdAt', 'duration', 'mediaType', 'referenceId'] as const;
+
+/**
+ * Metadata the project joins into each page of a table export, by id, as extra columns
+ * `user.<field>` / `entry.<field>` (docs/exports.md, "Enrichment").
+ */
+export const EnrichSchema = z.strictObject({
+  /** KalturaUser fields, looked up with `user.list` by the id in `userColumn`. */
+  users: z.optional(z.array(z.enum(USER_ENRICH_FIELDS)).check(z.minLength(1))),
+  /** The report column holding the user id. Default: `user_id` if the report has it, else `name` (reports 13, 34). */
+  userColumn: z.optional(nonEmpty()),
+  /** KalturaBaseEntry fields, looked up with `baseEntry.list` by the id in `entryColumn`. */
+  entries: z.optional(z.array(z.enum(ENTRY_ENRICH_FIELDS)).check(z.minLength(1))),
+  /** The report column holding the entry id. Default: `entry_id` if the report has it, else `object_id`. */
+  entryColumn: z.optional(nonEmpty()),
+});
+export type Enrich = z.infer<typeof EnrichSchema>;
+
 export const ExportSourceSchema = z.discriminatedUnion('type', [
   /** Paged report.getTable turned into CSV as it streams. */
   z.strictObject({
@@ -137,6 +160,43 @@ export const ExportSourceSchema = z.discriminatedUnion('type', [
     pageSize: z.optional(z.int().check(z.gte(1), z.lte(12000))),
     /** Stop after this many rows (guards against runaway exports). */
     maxRows: z.optional(z.int().check(z.gte(1))),
+    /** User/entry metadata joined into every row by the project. */
+    enrich: z.optional(EnrichSchema),
+  }),
+  /**
+   * Accessibility coverage (seed §15.10): the entries without captions (eSearch: NOT caption EXISTS),
+   * ranked by a report (default 38 TOP_CONTENT_CREATOR, `-count_plays`) over the window.
+   */
+  z.strictObject({
+    type: z.literal('uncaptioned-entries'),
+    reportType: z.optional(ReportTypeSchema),
+    filter: z.optional(ReportFilterSchema),
+    order: z.optional(nonEmpty()),
+    /** At most this many uncaptioned entries are listed (eSearch pages of 500). Default 10000. */
+    maxEntries: z.optional(z.int().check(z.gte(1), z.lte(10000))),
+  }),
+  /**
+   * The summary a person reads (docs/exports.md, "Weekly summary"): the window's totals versus the
+   * previous period of the same length, the daily trend and the top entries, as a CSV plus a
+   * self-contained HTML page beside it, and the headline sent to `destinations`.
+   */
+  z.strictObject({
+    type: z.literal('summary'),
+    /** Default 38 (TOP_CONTENT_CREATOR): totals, daily graph and top entries of one report. */
+    reportType: z.optional(ReportTypeSchema),
+    filter: z.optional(ReportFilterSchema),
+    /** Total metrics shown (header names). Default count_plays, sum_time_viewed, unique_known_users. */
+    metrics: z.optional(z.array(nonEmpty()).check(z.minLength(1), z.maxLength(8))),
+    /** The metric that ranks the top entries and draws the daily trend. Default the first metric. */
+    topBy: z.optional(nonEmpty()),
+    /** How many top entries. Default 10. */
+    top: z.optional(z.int().check(z.gte(1), z.lte(100))),
+    /** The column naming a top row. Default `entry_name`, else none (the id is shown). */
+    nameColumn: z.optional(nonEmpty()),
+    /** Alert destinations that get the headline (numbers and the page's key). */
+    destinations: z.optional(z.array(nonEmpty())),
+    /** Page title. Default `<schedule> summary`. */
+    title: z.optional(nonEmpty()),
   }),
   /** report.getUrlForReportAsCsv, then the file is downloaded as a stream. */
   z.strictObject({

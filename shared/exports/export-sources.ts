@@ -19,10 +19,13 @@
 import type { ExportSource, ReportFilter } from '../config/schema.js';
 import type { JobMessage, JobWindow } from '../jobs/job-message.js';
 import type { KalturaApi, ReportInputFilter } from '../kaltura/kaltura-api.js';
-import { scopeFilter } from '../jobs/create-job-message.js';
+import { scopeFilter, scopeObjectIds } from '../jobs/create-job-message.js';
 import { kalturaTimeZoneOffset, localDay } from '../jobs/window.js';
 import { guardCsvStream, newDownloadShape, newProgress, passThroughCsv, tablePagesToCsv, type CsvProgress } from './csv-writer.js';
 import type { ManifestSource } from './manifest.js';
+import { enrichPages } from './enrich.js';
+import { listUncaptionedEntries, rankUncaptioned } from './caption-coverage.js';
+import { PermanentJobError } from '../queues/job-batch-processor.js';
 
 /** Default getTable page size: divides 12000, so the pager reaches the server's row limit exactly. */
 export const DEFAULT_PAGE_SIZE = 4000;
@@ -84,27 +87,40 @@ export async function openExportSource(api: KalturaApi, message: JobMessage & { 
     case 'table': {
       const filter = reportFilterFor(message.window, message.subject, source.filter);
       const pageSize = source.pageSize ?? DEFAULT_PAGE_SIZE;
+      const objectIds = scopeObjectIds(message.subject);
       const pages = api.iterateTable({
         reportType: source.reportType,
         filter,
+        ...(objectIds ? { objectIds } : {}),
         ...(source.order ? { order: source.order } : {}),
         pageSize,
         ...(source.maxRows ? { maxRows: source.maxRows } : {}),
       });
+      const fetched = readAhead(pages);
       return {
-        body: tablePagesToCsv(readAhead(pages), progress, { formulaGuard: guard, ...(options.onProgress ? { onPage: options.onProgress } : {}) }),
+        body: tablePagesToCsv(source.enrich ? enrichPages(api, fetched, source.enrich) : fetched, progress, { formulaGuard: guard, ...(options.onProgress ? { onPage: options.onProgress } : {}) }),
         progress,
         formulaGuard: guard,
-        source: { type: 'table', reportType: String(source.reportType), filter: { ...filter }, ...(source.order ? { order: source.order } : {}), pageSize },
+        source: {
+          type: 'table',
+          reportType: String(source.reportType),
+          filter: { ...filter },
+          ...(source.order ? { order: source.order } : {}),
+          pageSize,
+          ...(objectIds ? { objectIds } : {}),
+          ...(source.enrich ? { enrich: { ...source.enrich } } : {}),
+        },
         summary: () => ({ rows: progress.rows, lines: progress.rows + (progress.header.length > 0 ? 1 : 0), header: progress.header, bom: false, pages: progress.pages }),
       };
     }
     case 'csv-url': {
       const filter = reportFilterFor(message.window, message.subject, source.filter);
       const reportTitle = source.reportTitle ?? `${message.rule} ${message.spec.name} ${message.subject.id}`;
+      const objectIds = scopeObjectIds(message.subject);
       const url = await api.getUrlForReportAsCsv({
         reportType: source.reportType,
         filter,
+        ...(objectIds ? { objectIds } : {}),
         reportTitle,
         reportText: `${message.window.label} (${message.window.timezone})`,
         ...(source.totalHeaders ? { totalHeaders: source.totalHeaders } : {}),
@@ -122,6 +138,32 @@ export async function openExportSource(api: KalturaApi, message: JobMessage & { 
         summary: () => ({ rows: shape.tableRows, lines: shape.lines, bom: shape.bom, header: source.tableHeaders }),
       };
     }
+    case 'uncaptioned-entries': {
+      const filter = reportFilterFor(message.window, message.subject, source.filter);
+      const order = source.order ?? '-count_plays';
+      const reportType = source.reportType ?? 38;
+      const maxEntries = source.maxEntries ?? 10_000;
+      async function* pages() {
+        const entries = await listUncaptionedEntries(api, maxEntries);
+        found = entries.length;
+        yield await rankUncaptioned(api, entries, { reportType, filter, order });
+      }
+      let found = 0;
+      const manifestSource = { type: 'uncaptioned-entries' as const, reportType: String(reportType), filter: { ...filter }, order, search: 'NOT captionAssetItems EXISTS' };
+      return {
+        body: tablePagesToCsv(pages(), progress, { formulaGuard: guard, ...(options.onProgress ? { onPage: options.onProgress } : {}) }),
+        progress,
+        formulaGuard: guard,
+        // Read after the body is consumed, like summary(): the count is known once eSearch answered.
+        get source() {
+          return { ...manifestSource, uncaptionedEntries: found };
+        },
+        summary: () => ({ rows: progress.rows, lines: progress.rows + (progress.header.length > 0 ? 1 : 0), header: progress.header, bom: false, pages: progress.pages }),
+      };
+    }
+    case 'summary':
+      // Written by runSummary (several objects and a notification), never streamed as one source.
+      throw new PermanentJobError(`Job ${message.rule}.${message.spec.name}: a summary source is run by runExport, not openExportSource.`);
     case 'string-params': {
       const params = stringParamsFor(source.reportId, source.params, message.window);
       const download = await api.getCsvFromStringParams({ id: source.reportId, params, ...(source.excludedFields ? { excludedFields: source.excludedFields } : {}) });

@@ -10,6 +10,11 @@
  * first invocation (docs/exports.md).
  */
 import type { JobKind } from '../jobs/job-message.js';
+import type { ReportingConfig } from '../config/schema.js';
+import type { KalturaApi } from '../kaltura/kaltura-api.js';
+import type { StateStore } from '../ports/state-store.js';
+import type { AlertEngine } from '../alerts/create-alert-engine.js';
+import type { SummaryNotifier } from './summary.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { MAX_RECEIVE_COUNT, processJobBatch, type BatchResponse, type JobHandler, type QueueRecord } from '../queues/job-batch-processor.js';
 import { DLQ_URL_ENV, JOB_QUEUE_ENV_KEYS, QUEUE_URL_ENV, readLambdaEnv, urlsByKind } from '../runtime/lambda-env.js';
@@ -41,7 +46,7 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
   let handler: JobHandler;
   if (kind === 'export') {
     const { createExportJobHandler } = await import('./run-export.js');
-    handler = createExportJobHandler(deps);
+    handler = createExportJobHandler({ ...deps, kmcUrl: config.kaltura.kmcUrl, notify: lazySummaryNotifier(config, api, logger) });
   } else {
     const { createMicroserviceJobHandler } = await import('./run-microservice-job.js');
     handler = createMicroserviceJobHandler(deps);
@@ -51,6 +56,36 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
   // One export at a time per invocation: each streams through memory-bounded buffers (S3 parts).
   return { run: (records) => processJobBatch(records, { kind, handler, queue, deadLetters, logger, maxAttempts: MAX_RECEIVE_COUNT[kind], concurrency: kind === 'export' ? 1 : 4 }) };
 }
+
+/**
+ * Summary headlines from the export worker: the alert engine's destinations (Slack, Teams, e-mail,
+ * webhook, SNS; secrets through the small Secrets Manager client), loaded on the first summary that
+ * names destinations, so plain exports never load the alerting code. A summary is one message per
+ * run, without alert state, so the engine gets a state store that refuses to be used.
+ */
+function lazySummaryNotifier(config: ReportingConfig, api: KalturaApi, logger: Logger): SummaryNotifier {
+  let engine: Promise<AlertEngine> | undefined;
+  return async (destinations, message) => {
+    engine ??= import('../alerts/create-alert-engine.js').then(({ createAlertEngine }) => createAlertEngine({ config, api, logger, stateStore: NO_ALERT_STATE }));
+    const alerts = await engine;
+    const failed: string[] = [];
+    for (const name of destinations) {
+      try {
+        await alerts.destination(name).send(message);
+      } catch (error) {
+        failed.push(name);
+        logger.warn('summary not delivered', { destination: name, reason: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    if (failed.length > 0) throw new Error(`summary not delivered to ${failed.join(', ')}`);
+  };
+}
+
+/** The export worker keeps no alert state (summaries are sent once per run): any use is a bug, said loudly. */
+const NO_ALERT_STATE: StateStore = {
+  get: () => Promise.reject(new Error('the export worker has no alert state store; summaries are sent without state')),
+  put: () => Promise.reject(new Error('the export worker has no alert state store; summaries are sent without state')),
+};
 
 /** The Lambda handler of the export or microservice worker: an SQS event in, partial batch failures out. */
 export function createExportWorkerLambda(kind: WorkerKind): (event: { Records?: ReadonlyArray<QueueRecord> }) => Promise<BatchResponse> {

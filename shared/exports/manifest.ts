@@ -8,7 +8,9 @@ import type { JobMessage } from '../jobs/job-message.js';
 export const MANIFEST_VERSION = 1 as const;
 
 export type ManifestSource =
-  | { readonly type: 'table'; readonly reportType: string; readonly filter: Record<string, unknown>; readonly order?: string; readonly pageSize: number }
+  | { readonly type: 'table'; readonly reportType: string; readonly filter: Record<string, unknown>; readonly order?: string; readonly pageSize: number; readonly objectIds?: ReadonlyArray<string>; readonly enrich?: Record<string, unknown> }
+  | { readonly type: 'uncaptioned-entries'; readonly reportType: string; readonly filter: Record<string, unknown>; readonly order: string; readonly uncaptionedEntries: number; readonly search: string }
+  | { readonly type: 'summary'; readonly reportType: string; readonly filter: Record<string, unknown>; readonly previousWindow: { readonly fromUnix: number; readonly toUnix: number }; readonly metrics: ReadonlyArray<string>; readonly topBy: string; readonly top: number; readonly pageKey: string }
   | { readonly type: 'csv-url'; readonly reportType: string; readonly filter: Record<string, unknown>; readonly reportTitle: string; readonly totalHeaders: ReadonlyArray<string>; readonly tableHeaders: ReadonlyArray<string> }
   | { readonly type: 'string-params'; readonly reportId: number; readonly params: Record<string, string | number>; readonly excludedFields: ReadonlyArray<string> }
   | { readonly type: 'microservice'; readonly reportName: string; readonly reportParameters: Record<string, unknown>; readonly sessionId: string };

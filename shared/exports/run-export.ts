@@ -17,6 +17,7 @@ import { openExportSource } from './export-sources.js';
 import { buildManifest, CSV_CONTENT_TYPE, MANIFEST_CONTENT_TYPE, type ExportManifest } from './manifest.js';
 import { outputKeys } from './output-keys.js';
 import type { CsvProgress } from './csv-writer.js';
+import { runSummary, type SummaryMessage, type SummaryNotifier } from './summary.js';
 
 export interface ExportDeps {
   readonly api: KalturaApi;
@@ -24,6 +25,11 @@ export interface ExportDeps {
   /** The configuration's `output.prefix`, e.g. `reports/`. */
   readonly prefix: string;
   readonly now?: () => Date;
+  /** Sends a `summary` source's headline to its destinations; absent = files only (logged). */
+  readonly notify?: SummaryNotifier;
+  /** Base of links in summary messages (the configuration's `kaltura.kmcUrl`). */
+  readonly kmcUrl?: string;
+  readonly logger?: Logger;
 }
 
 export interface ExportResult {
@@ -52,6 +58,10 @@ function objectMetadata(message: JobMessage): Record<string, string> {
 /** Runs an export job message to completion. Throws on failure (nothing new is visible then). */
 export async function runExport(deps: ExportDeps, message: JobMessage, options: { onProgress?: (p: ExportProgress) => void } = {}): Promise<ExportResult> {
   if (!isExport(message)) throw new PermanentJobError(`Job ${message.rule}.${message.spec.name} is a ${message.spec.kind} job, not an export: it was sent to the wrong queue.`);
+  if (message.spec.source.type === 'summary') {
+    const summary = await runSummary(deps, message as SummaryMessage);
+    return { dataKey: summary.dataKey, manifestKey: summary.manifestKey, manifest: summary.manifest };
+  }
   const keys = outputKeys(deps.prefix, message);
   const report = options.onProgress ? (p: Readonly<CsvProgress>) => options.onProgress!({ rows: p.rows, pages: p.pages, bytes: p.bytes }) : undefined;
   const stream = await openExportSource(deps.api, message, report ? { onProgress: report } : {});
@@ -82,7 +92,7 @@ export async function runExport(deps: ExportDeps, message: JobMessage, options: 
 export function createExportJobHandler(deps: ExportDeps): JobHandler {
   return async (message, context) => {
     const started = Date.now();
-    const result = await runExport(deps, message);
+    const result = await runExport(deps.logger ? deps : { ...deps, logger: context.logger }, message);
     context.logger.info('export written', { key: result.dataKey, rows: result.manifest.rows, bytes: result.manifest.bytes, sha256: result.manifest.sha256, ms: Date.now() - started });
     context.logger.metric('ExportRows', result.manifest.rows, { source: result.manifest.source.type });
     context.logger.metric('ExportBytes', result.manifest.bytes, { source: result.manifest.source.type }, 'Bytes');

@@ -128,6 +128,19 @@ export function scopeFilter(subject: JobSubject): Record<string, string> {
     case 'user':
       return { userIds: subject.id };
     case 'partner':
+    // A child partner is not a filter field: it goes in the call's `objectIds` (scopeObjectIds).
+    case 'child-partner':
       return {};
   }
+}
+
+/**
+ * The `objectIds` of report calls for a subject: the child partner id for `child-partner` (the
+ * multi-account guide §6.3 scopes partner-level reports this way). `partnerIdIn` is not a field of
+ * KalturaReportInputFilter in the generated clients, and the server silently drops unknown filter
+ * fields (WIRE_FACTS §0.1): a `partnerIdIn` filter would return the parent's aggregate under a
+ * child's key, so it is not used.
+ */
+export function scopeObjectIds(subject: JobSubject): ReadonlyArray<string> | undefined {
+  return subject.scope === 'child-partner' ? [subject.id] : undefined;
 }

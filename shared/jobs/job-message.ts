@@ -21,7 +21,7 @@ export const JobWindowSchema = z.strictObject({
 export type JobWindow = z.infer<typeof JobWindowSchema>;
 
 export const JobSubjectSchema = z.strictObject({
-  scope: z.enum(['partner', 'entry', 'category', 'virtual-event', 'user']),
+  scope: z.enum(['partner', 'entry', 'category', 'virtual-event', 'user', 'child-partner']),
   /** The subject id (entry id, category id...); the partner id for `partner` scope. */
   id: z.string().check(z.minLength(1)),
   /** Human name when known (entry name from the notification), for alert messages. */

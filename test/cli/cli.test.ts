@@ -285,6 +285,9 @@ describe('kreports export and schedule run (built-in simulator)', () => {
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout).location).toBe('s3://kreports-cli/');
       expect(await s3.list('reports/weekly-exports/')).toEqual([
+        'reports/weekly-exports/summary/4242/2026-11-16_2026-11-23.csv',
+        'reports/weekly-exports/summary/4242/2026-11-16_2026-11-23.manifest.json',
+        'reports/weekly-exports/summary/4242/2026-11-16_2026-11-23.summary.html',
         'reports/weekly-exports/top-content/4242/2026-11-16_2026-11-23.csv',
         'reports/weekly-exports/top-content/4242/2026-11-16_2026-11-23.manifest.json',
         'reports/weekly-exports/top-creators-csv/4242/2026-11-16_2026-11-23.csv',
@@ -311,10 +314,13 @@ describe('kreports export and schedule run (built-in simulator)', () => {
     expect(out.jobs.map((j: { key: string; ok: boolean }) => [j.key, j.ok])).toEqual([
       ['reports/weekly-exports/top-content/4242/2026-11-16_2026-11-23.csv', true],
       ['reports/weekly-exports/top-creators-csv/4242/2026-11-16_2026-11-23.csv', true],
+      ['reports/weekly-exports/summary/4242/2026-11-16_2026-11-23.csv', true],
     ]);
+    expect(out.jobs.find((j: { job: string }) => j.job === 'summary').page).toBe('reports/weekly-exports/summary/4242/2026-11-16_2026-11-23.summary.html');
     const second = await runCli(['schedule', 'run', 'weekly-exports', '--at', at], env);
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/2\/2 job\(s\) done/);
+    expect(second.stdout).toMatch(/3\/3 job\(s\) done/);
+    expect(second.stdout).toMatch(/summary\.html/);
     expect(await readdir(join(dataDir, 'bucket', 'reports', 'weekly-exports', 'top-content', '4242'))).toEqual(['2026-11-16_2026-11-23.csv', '2026-11-16_2026-11-23.manifest.json']);
   });
 

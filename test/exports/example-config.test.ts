@@ -50,7 +50,8 @@ describe('example configuration', () => {
     for (const message of messages) await runExport({ api: client, blobStore: store, prefix: config.output.prefix }, message);
     // Assess
     const folder = join(root, 'reports', 'weekly-exports');
-    expect((await readdir(folder)).sort()).toEqual(['top-content', 'top-creators-csv']);
+    expect((await readdir(folder)).sort()).toEqual(['summary', 'top-content', 'top-creators-csv']);
+    expect((await readdir(join(folder, 'summary', String(sim.partnerId)))).sort()).toEqual(['2026-11-16_2026-11-23.csv', '2026-11-16_2026-11-23.manifest.json', '2026-11-16_2026-11-23.summary.html']);
     for (const job of ['top-content', 'top-creators-csv']) {
       const files = (await readdir(join(folder, job, String(sim.partnerId)))).sort();
       expect(files).toEqual(['2026-11-16_2026-11-23.csv', '2026-11-16_2026-11-23.manifest.json']);

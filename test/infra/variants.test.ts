@@ -87,7 +87,7 @@ describe('secrets and Kaltura endpoint options', () => {
 
   it('warns at synth when jobs alert to the local sink, which exists only under npm start', async () => {
     const { stack } = await buildStack({ configFile: join(PROJECT_ROOT, 'config', 'reporting.example.yaml') });
-    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('destination "local" \\(used by entry-ready/low-engagement, live-stream/stream-health\\) is the local alert sink'));
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('destination "local" \\(used by entry-ready/low-engagement, live-stream/stream-health, weekly-exports/summary\\) is the local alert sink'));
   });
 
   it('builds the real handlers from functions/ by default', async () => {

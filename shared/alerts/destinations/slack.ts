@@ -15,6 +15,7 @@ const EMOJI: Record<AlertMessage['kind'], string> = {
   resolved: ':large_green_circle:',
   error: ':warning:',
   'no-data': ':grey_question:',
+  summary: ':bar_chart:',
 };
 
 function trim(text: string, max: number): string {

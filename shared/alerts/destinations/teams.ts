@@ -7,7 +7,7 @@
 import { formatDuration, type AlertMessage } from '../alert-message.js';
 import { postBody, realSleep, statusError, withRetryAfter, type AlertDestination, type Sleep } from './destination.js';
 
-const COLOR: Record<AlertMessage['kind'], string> = { firing: 'Attention', repeat: 'Attention', resolved: 'Good', error: 'Warning', 'no-data': 'Warning' };
+const COLOR: Record<AlertMessage['kind'], string> = { firing: 'Attention', repeat: 'Attention', resolved: 'Good', error: 'Warning', 'no-data': 'Warning', summary: 'Accent' };
 
 export function teamsPayload(message: AlertMessage): Record<string, unknown> {
   const facts = [
