@@ -11,19 +11,24 @@
  * a path that is not in the bundle) and protocol mistakes (signatures, request and response shapes).
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, tempDir } from '../infra/helpers.js';
 import { deployedFunctions, functionNamed, handlerEntry, synthesize, type CfnTemplate, type DeployedFunction, type Synthesized } from './deployed-stack.js';
 import { deployLocally, LOCAL_ACCOUNT, LOCAL_REGION, type LocalDeployment } from './local-deployment.js';
 import { lambdaNodeBinary, runBundle, type BundleRun } from './run-bundle.js';
 import type { SqsEventRecord } from './aws-stand-in.js';
 
 let synth: Synthesized;
+let outdir: string;
 let local: LocalDeployment;
 let receiver: DeployedFunction;
 let exportWorker: DeployedFunction;
+let checkWorker: DeployedFunction;
 /** What the template says about the export worker's trigger. */
-let exportMapping: { queueId: string; dlqId: string; reportsBatchItemFailures: boolean };
+let exportMapping: ReturnType<typeof sqsTriggerOf>;
+let checkMapping: ReturnType<typeof sqsTriggerOf>;
 let route: { routeKey: string; payloadFormatVersion: string };
 let bucket: string;
 
@@ -52,15 +57,16 @@ function routeTo(template: CfnTemplate, fn: DeployedFunction): { routeKey: strin
 }
 
 /** The SQS queue an event source mapping feeds `fn` from, its redrive target and its response types. */
-function sqsTriggerOf(template: CfnTemplate, fn: DeployedFunction): { queueId: string; dlqId: string; reportsBatchItemFailures: boolean } {
+function sqsTriggerOf(template: CfnTemplate, fn: DeployedFunction): { queueId: string; dlqId: string; maxReceiveCount: number; reportsBatchItemFailures: boolean } {
   const mappings = resourcesOf(template, 'AWS::Lambda::EventSourceMapping').filter(([, r]) => targetOf(r.Properties!.FunctionName) === fn.logicalId);
   expect(mappings, `one event source mapping feeds ${fn.logicalId}`).toHaveLength(1);
   const props = mappings[0]![1].Properties!;
   const queueId = targetOf(props.EventSourceArn);
-  const redrive = template.Resources[queueId]!.Properties!.RedrivePolicy as { deadLetterTargetArn: unknown };
+  const redrive = template.Resources[queueId]!.Properties!.RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number };
   return {
     queueId,
     dlqId: targetOf(redrive.deadLetterTargetArn),
+    maxReceiveCount: Number(redrive.maxReceiveCount),
     reportsBatchItemFailures: ((props.FunctionResponseTypes ?? []) as string[]).includes('ReportBatchItemFailures'),
   };
 }
@@ -109,12 +115,15 @@ const messagesOn = (logicalId: string) => local.aws.queue(queueUrl(logicalId))!.
 
 beforeAll(async () => {
   // Prepare: synth as a user does (no partner id: the template then asks for it as a parameter).
-  synth = synthesize(tempDir('kreports-deployed-artifact-'));
+  outdir = mkdtempSync(join(tmpdir(), 'kreports-deployed-artifact-'));
+  synth = synthesize(outdir);
   const functions = deployedFunctions(synth);
   receiver = functionNamed(functions, 'Receiver');
   exportWorker = functionNamed(functions, 'ExportWorker');
   route = routeTo(synth.template, receiver);
   exportMapping = sqsTriggerOf(synth.template, exportWorker);
+  checkWorker = functionNamed(functions, 'CheckWorker');
+  checkMapping = sqsTriggerOf(synth.template, checkWorker);
   local = await deployLocally(synth.template, { stackName: synth.stackName, parameters: { KalturaPartnerId: '4242' }, simulator: { partnerId: 4242, bigRowCount: 2000 } });
   bucket = local.environmentOf(exportWorker).BUCKET_NAME!;
   local.putSecretNamedBy(receiver, 'WEBHOOK_SECRETS_SECRET', JSON.stringify({ secrets: [local.sim.adminSecret] }));
@@ -123,7 +132,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await local?.close();
-  removeTempDirs();
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
 describe('the synthesized deployment', () => {
@@ -155,7 +164,7 @@ describe('a notification through the deployed bundles', () => {
   let notification: { body: Buffer; headers: Record<string, string> };
   let exportRecord: SqsEventRecord;
 
-  it('receiver: a signed notification is answered 200, archived, and one export job lands on the export worker\'s queue', async () => {
+  it('receiver: a signed notification is answered 200, archived, and its jobs land on the queues the export and check workers read', async () => {
     // Prepare
     notification = local.sim.buildNotification({ entryId, status: 2 });
     // Act
@@ -166,6 +175,7 @@ describe('a notification through the deployed bundles', () => {
     expect(queued).toHaveLength(1);
     expect(JSON.parse(queued[0]!.body)).toMatchObject({ rule: 'entry-ready', spec: { kind: 'export', name: 'performance' } });
     expect(queued[0]!.attributes.kind).toEqual({ DataType: 'String', StringValue: 'export' });
+    expect(messagesOn(checkMapping.queueId).map((m) => JSON.parse(m.body) as { spec: { kind: string; name: string } }).map((m) => `${m.spec.kind}/${m.spec.name}`)).toEqual(['check/low-engagement']);
     expect(await local.listObjects(bucket, 'archive/')).toHaveLength(1);
     expect(local.aws.rejectedSignatures).toBe(0);
   });
@@ -239,5 +249,29 @@ describe('a notification through the deployed bundles', () => {
     expect(dead[0]!.attributes.reason?.StringValue).toMatch(/not JSON/);
     expect(poisonRecord.messageId).not.toBe(retriedRecord.messageId);
     expect(local.aws.rejectedSignatures).toBe(0);
+  });
+
+  it('export worker: on the last receive the queue allows, a job that still fails is dead-lettered with the reason instead of vanishing into the DLQ unexplained', async () => {
+    // Prepare: the same job, delivered for the maxReceiveCount-th time (the template's redrive policy).
+    const url = queueUrl(exportMapping.queueId);
+    local.aws.queue(url)!.messages.length = 0;
+    local.aws.queue(queueUrl(exportMapping.dlqId))!.messages.length = 0;
+    local.aws.send(url, exportRecord.body).receiveCount = exportMapping.maxReceiveCount - 1;
+    const event = local.aws.receiveAsEvent(url, 10);
+    expect(event.Records[0]!.attributes.ApproximateReceiveCount).toBe(String(exportMapping.maxReceiveCount));
+    local.sim.injectFault({ kind: 'http-status', status: 503, times: 1000, match: { service: 'report' } });
+    // Act
+    let run: BundleRun;
+    try {
+      run = await invoke(exportWorker, [event]);
+    } finally {
+      local.sim.clearFaults();
+    }
+    // Assess
+    expect(run.invocations[0]!.value).toEqual({ batchItemFailures: [] });
+    const dead = messagesOn(exportMapping.dlqId);
+    expect(dead.map((m) => m.body)).toEqual([exportRecord.body]);
+    expect(dead[0]!.attributes.reason?.StringValue).toMatch(new RegExp(`^Gave up after ${exportMapping.maxReceiveCount} attempts`));
+    expect(dead[0]!.attributes.attempts).toEqual({ DataType: 'Number', StringValue: String(exportMapping.maxReceiveCount) });
   });
 });

@@ -8,7 +8,7 @@
  *
  * Used by test/deployed-artifact and by bench/bundles.bench.ts (first invocations against peers).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,8 +28,15 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RV
 export const LOCAL_REGION = 'eu-west-1';
 export const LOCAL_ACCOUNT = '111122223333';
 
+/** node:crypto as the Checksum constructor smithy's signer wants: a hash, or an HMAC when given a key. */
 class Sha256 {
-  private hash = createHash('sha256');
+  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
+  constructor(private readonly key?: Uint8Array | string) {
+    this.hash = this.fresh();
+  }
+  private fresh() {
+    return this.key === undefined ? createHash('sha256') : createHmac('sha256', typeof this.key === 'string' ? Buffer.from(this.key, 'utf8') : this.key);
+  }
   update(data: Uint8Array | string): void {
     this.hash.update(data);
   }
@@ -37,7 +44,7 @@ class Sha256 {
     return this.hash.digest();
   }
   reset(): void {
-    this.hash = createHash('sha256');
+    this.hash = this.fresh();
   }
 }
 
