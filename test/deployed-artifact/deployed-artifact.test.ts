@@ -275,3 +275,21 @@ describe('a notification through the deployed bundles', () => {
     expect(dead[0]!.attributes.attempts).toEqual({ DataType: 'Number', StringValue: String(exportMapping.maxReceiveCount) });
   });
 });
+
+describe('a schedule through the deployed scheduler', () => {
+  it('the EventBridge Scheduler input from the template, to the function its target names -> the schedule\'s jobs on the export queue', async () => {
+    // Prepare: the schedule as synthesized, its input as EventBridge Scheduler fills it in.
+    const schedules = resourcesOf(synth.template, 'AWS::Scheduler::Schedule').map(([, r]) => r.Properties!.Target as { Arn: unknown; Input: string });
+    const weekly = schedules.find((t) => (JSON.parse(t.Input) as { schedule: string }).schedule === 'weekly-exports');
+    expect(weekly, 'the example configuration\'s weekly-exports schedule').toBeDefined();
+    const scheduler = deployedFunctions(synth).find((f) => f.logicalId === targetOf(weekly!.Arn))!;
+    const input = JSON.parse(weekly!.Input.replace('<aws.scheduler.scheduled-time>', '2026-11-30T11:00:00Z')) as unknown;
+    local.aws.queue(queueUrl(exportMapping.queueId))!.messages.length = 0;
+    // Act
+    const run = await invoke(scheduler, [input]);
+    // Assess
+    expect(run.invocations[0]!.value).toMatchObject({ schedule: 'weekly-exports', jobs: 2 });
+    expect(messagesOn(exportMapping.queueId).map((m) => (JSON.parse(m.body) as { spec: { name: string } }).spec.name).sort()).toEqual(['top-content', 'top-creators-csv']);
+  });
+});
+
