@@ -1,8 +1,10 @@
 /**
  * `kreports replay --aws --notification ID`: re-creates an archived notification's jobs on the deployed
  * stack. The document is read from the stack's bucket (`archive/notifications/<yyyy>/<mm>/<dd>/<id>.json`,
- * UTC date of receipt) with the receiver Lambda's own small S3 client, matched against the configuration
- * by `Receiver.replay` and the jobs are sent to the kinds' SQS job queues with the receiver's SQS queue.
+ * UTC date of receipt) with the project's S3 store (as the receiver wrote it), matched against the
+ * configuration by `Receiver.replay` and the jobs are sent to the kinds' SQS job queues with the
+ * receiver's SQS queue. AWS through the SDK v3 clients, region and credentials from the SDK's chains
+ * (cli/aws-session.ts).
  *
  * Loaded by replay.ts only after the arguments were parsed (it pulls in the receiver and zod).
  *
@@ -10,11 +12,13 @@
  * message goes, and every queue URL the matched jobs need is checked then (see `DeferredQueue`).
  */
 import { ValidationError } from '../../shared/errors/base-error.js';
-import { AwsServiceError, credentialsFromEnv, endpointFor, regionFromEnv } from '../../shared/aws/aws-http.js';
-import { createS3LiteBlobStore } from '../../shared/aws/s3-lite-blob-store.js';
+import { awsErrorCode, awsHttpStatus, isRetryableAwsError } from '../../shared/aws-clients/aws-errors.js';
+import { s3Client } from '../../shared/aws-clients/s3.js';
+import { sqsClient } from '../../shared/aws-clients/sqs.js';
+import { createS3BlobStore } from '../../shared/storage/s3-blob-store.js';
 import { ARCHIVE_PREFIX, archiveKeyForIso } from '../../shared/webhook/notification-archive.js';
 import { createReceiver } from '../../shared/webhook/receiver.js';
-import { createSqsClient, createSqsJobQueue } from '../../shared/queues/sqs-job-queue.js';
+import { createSqsJobQueue } from '../../shared/queues/sqs-job-queue.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
 import type { IdempotencyStore } from '../../shared/ports/idempotency-store.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
@@ -22,6 +26,7 @@ import type { JobKind, JobMessage } from '../../shared/jobs/job-message.js';
 import type { UnresolvedJob } from '../../shared/webhook/rule-matching.js';
 import { loadConfiguration, type Io } from '../runtime.js';
 import { EXIT_OK, UsageError, WorkFailedError } from '../errors.js';
+import { awsOptionsFromCli, checkAwsSetup, explainAwsSetupError } from '../aws-session.js';
 
 /** What the receiver accepts as an eventNotificationJobId (shared/webhook/notification-schema.ts), so every archived id can be replayed. */
 export const EVENT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -34,6 +39,8 @@ export interface AwsNotificationReplayOptions {
   readonly ids: ReadonlyArray<string>;
   readonly date?: string;
   readonly bucket?: string;
+  /** `--region`: the bucket's (and, for queue URLs of other hosts, the queues') region. */
+  readonly region?: string;
   readonly json: boolean;
   /** How long the bucket keeps archived notifications (replay.ts's copy of report-bucket.ts `archiveDays`). */
   readonly archiveDays: number;
@@ -68,7 +75,7 @@ function candidateKeys(id: string, now: Date, date: string | undefined, days: nu
 }
 
 /** The first key (in the given order) that exists, reading `SEARCH_CONCURRENCY` keys at a time. */
-async function findFirst(store: BlobStore, bucket: string, keys: ReadonlyArray<string>): Promise<{ key: string; document: Buffer } | undefined> {
+async function findFirst(store: BlobStore, bucket: string, keys: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Promise<{ key: string; document: Buffer } | undefined> {
   for (let from = 0; from < keys.length; from += SEARCH_CONCURRENCY) {
     const slice = keys.slice(from, from + SEARCH_CONCURRENCY);
     const found = await Promise.all(
@@ -76,7 +83,7 @@ async function findFirst(store: BlobStore, bucket: string, keys: ReadonlyArray<s
         try {
           return await store.getBytes(key);
         } catch (error) {
-          throw s3ReadError(error, bucket, key);
+          throw explainAwsSetupError(error, env) ?? s3ReadError(error, bucket, key);
         }
       }),
     );
@@ -88,11 +95,15 @@ async function findFirst(store: BlobStore, bucket: string, keys: ReadonlyArray<s
 
 /** A failed GetObject, said with the bucket and key, what S3 said, and what usually causes it. */
 function s3ReadError(error: unknown, bucket: string, key: string): Error {
-  if (!(error instanceof AwsServiceError)) return error instanceof Error ? error : new Error(String(error));
+  const code = awsErrorCode(error);
+  const status = awsHttpStatus(error);
+  // What S3 (or the network) said: its code and message, or its status when the answer had no body (a HEAD-like 403).
+  const message = error instanceof Error ? error.message.replace(/\.$/, '') : '';
+  const said = message && message !== code && message !== 'UnknownError' ? `${code}: ${message}.` : `${code}${status ? ` (HTTP ${status})` : ''}.`;
   const where = `s3://${bucket}/${key}`;
-  if (error.code === 'AccessDenied' || (error.statusCode === 403 && error.code === `HTTP${error.statusCode}`)) {
+  if (code === 'AccessDenied' || status === 403) {
     return new WorkFailedError(
-      `S3 refused GetObject on ${where} (${error.message}) Nothing was sent. Usually the caller lacks s3:GetObject on arn:aws:s3:::${bucket}/${ARCHIVE_PREFIX}* or s3:ListBucket on the bucket (without ListBucket S3 answers 403 instead of 404 for a day that has no such notification; with --date only that day is read), or kms:Decrypt on the bucket's key.`,
+      `S3 refused GetObject on ${where} (${said}) Nothing was sent. Usually the caller lacks s3:GetObject on arn:aws:s3:::${bucket}/${ARCHIVE_PREFIX}* or s3:ListBucket on the bucket (without ListBucket S3 answers 403 instead of 404 for a day that has no such notification; with --date only that day is read), or kms:Decrypt on the bucket's key.`,
       { cause: error },
     );
   }
@@ -101,12 +112,12 @@ function s3ReadError(error: unknown, bucket: string, key: string): Error {
     InvalidAccessKeyId: 'check AWS_ACCESS_KEY_ID (and AWS_SESSION_TOKEN for temporary credentials)',
     ExpiredToken: 'the temporary credentials expired: get new ones',
     RequestTimeTooSkewed: "this machine's clock is off: set it right",
-    PermanentRedirect: 'the bucket is in another region: set AWS_REGION to it',
-    AuthorizationHeaderMalformed: 'the bucket is in another region: set AWS_REGION to it',
+    PermanentRedirect: 'the bucket is in another region: pass --region or set AWS_REGION to it',
+    AuthorizationHeaderMalformed: 'the bucket is in another region: pass --region or set AWS_REGION to it',
     NoSuchBucket: 'check --bucket / BUCKET_NAME (stack output BucketName)',
   };
-  const advice = hint[error.code] ?? (error.statusCode === 301 ? 'the bucket is in another region: set AWS_REGION to it' : error.retryable ? 'temporary: run the command again' : 'check the credentials, region and bucket');
-  return new WorkFailedError(`reading ${where} failed (${error.message}) Nothing was sent; ${advice}.`, { cause: error });
+  const advice = hint[code] ?? (status === 301 ? 'the bucket is in another region: set AWS_REGION to it' : isRetryableAwsError(error) ? 'temporary: run the command again' : 'check the credentials, region and bucket');
+  return new WorkFailedError(`reading ${where} failed (${said}) Nothing was sent; ${advice}.`, { cause: error });
 }
 
 /**
@@ -159,15 +170,11 @@ export async function replayNotificationsOnAws(options: AwsNotificationReplayOpt
   if (!bucket) throw new UsageError('no bucket: pass --bucket NAME or set BUCKET_NAME (stack output BucketName, where the receiver archives notifications)');
   const partnerRaw = io.env.KALTURA_PARTNER_ID;
   if (partnerRaw !== undefined && partnerRaw !== '' && !/^\d+$/.test(partnerRaw)) throw new UsageError(`KALTURA_PARTNER_ID must be a partner id (digits), got '${partnerRaw}'`);
-  try {
-    credentialsFromEnv(io.env);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const region = regionFromEnv(io.env);
-  const credentials = () => credentialsFromEnv(io.env);
-  const s3Endpoint = io.env.AWS_ENDPOINT_URL_S3 || io.env.AWS_ENDPOINT_URL || undefined;
-  const archive = createS3LiteBlobStore({ bucket, region, credentials, timeoutMs: 10_000, ...(s3Endpoint ? { endpoint: s3Endpoint } : {}) });
+  const cliOptions = awsOptionsFromCli(options.region);
+  const s3 = s3Client({ ...cliOptions, requestTimeoutMs: 10_000 });
+  // Region and credentials now, before anything else: one line that says what to run when they are missing.
+  const { region } = await checkAwsSetup(s3, io.env);
+  const archive = createS3BlobStore({ bucket, client: s3 });
 
   // It must be the configuration the stack was deployed with: the rules decide the jobs and their ids.
   const { config } = await loadConfiguration(io.env, io.cwd);
@@ -179,7 +186,7 @@ export async function replayNotificationsOnAws(options: AwsNotificationReplayOpt
   // One id after another: at most SEARCH_CONCURRENCY requests in flight, however many ids are given.
   const found: Array<{ id: string; key: string; document: Buffer }> = [];
   for (const id of ids) {
-    const hit = await findFirst(archive, bucket, candidateKeys(id, now(), date, options.archiveDays));
+    const hit = await findFirst(archive, bucket, candidateKeys(id, now(), date, options.archiveDays), io.env);
     if (!hit) {
       throw new WorkFailedError(
         date !== undefined
@@ -233,7 +240,7 @@ export async function replayNotificationsOnAws(options: AwsNotificationReplayOpt
     );
   }
   const queues = new Map<JobKind, JobQueue>();
-  const clients = new Map<string, ReturnType<typeof createSqsClient>>();
+  const clients = new Map<string, ReturnType<typeof sqsClient>>();
   for (const kind of kinds) {
     const url = io.env[options.queueEnv[kind]]!;
     const parsed = options.queueArnFromUrl(url, region);
@@ -241,7 +248,7 @@ export async function replayNotificationsOnAws(options: AwsNotificationReplayOpt
     // SQS signs per region: the queue URL's region wins over AWS_REGION (the bucket's).
     let client = clients.get(parsed.region);
     if (!client) {
-      client = createSqsClient({ region: parsed.region, endpoint: endpointFor('sqs', parsed.region, io.env), credentials, timeoutMs: 10_000 });
+      client = sqsClient({ ...cliOptions, region: parsed.region, requestTimeoutMs: 10_000 });
       clients.set(parsed.region, client);
     }
     queues.set(kind, createSqsJobQueue({ queueUrls: { [kind]: url } as Record<JobKind, string>, client }));
@@ -254,6 +261,8 @@ export async function replayNotificationsOnAws(options: AwsNotificationReplayOpt
       try {
         await queues.get(s.kind)!.send(s.kind, s.messages);
       } catch (error) {
+        const setup = explainAwsSetupError((error as { cause?: unknown }).cause ?? error, io.env);
+        if (setup) throw setup;
         // Some jobs may have gone: say which, and that running the command again is safe.
         const already = sent.length > 0 ? `queued before it: ${sent.join('; ')}` : 'nothing was queued before it';
         throw new WorkFailedError(

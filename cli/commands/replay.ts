@@ -22,6 +22,7 @@ const options = {
   'queue-url': { type: 'string' },
   date: { type: 'string' },
   bucket: { type: 'string' },
+  region: { type: 'string' },
 } as const;
 
 /** How many days the bucket keeps archived notifications: infra/constructs/report-bucket.ts `archiveDays` (default 90), not imported (aws-cdk-lib). */
@@ -77,8 +78,10 @@ the environment variable <KIND>_DLQ_URL (e.g. EXPORT_DLQ_URL; stack output <Kind
 The destination is --queue-url or <KIND>_QUEUE_URL (the kind's job queue, as in the workers' environment);
 without one, SQS returns messages to the queue they were dead-lettered from, which works only for messages
 SQS moved there itself (maxReceiveCount), not for those a worker sent there with their reason.
-Credentials and region come from the usual AWS_* environment variables (AWS_ENDPOINT_URL_SQS overrides
-the endpoint).
+AWS credentials and region come from the AWS SDK's standard chains, as for the aws CLI: AWS_PROFILE (a
+profile of ~/.aws/config, SSO logins included), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an instance
+or container role; --region or AWS_REGION or the profile's region (an SQS queue URL's own region wins).
+AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL_S3 point at other endpoints.
 
 With --aws --notification the archived notification is read from the stack's bucket (--bucket or
 BUCKET_NAME; stack output BucketName): s3://<bucket>/archive/notifications/<yyyy>/<mm>/<dd>/<id>.json,
@@ -89,18 +92,20 @@ replay): use the one the stack was deployed with. The partner id comes from the 
 kinds' job queues, <KIND>_QUEUE_URL (e.g. EXPORT_QUEUE_URL; stack output <Kind>QueueUrl, e.g. ExportQueueUrl),
 each needed only when a job of that kind is to be sent; nothing is sent unless every one needed is set, and
 if SQS fails part way the error says what was already queued (running the command again is safe).
-AWS_ENDPOINT_URL_S3 overrides the S3 endpoint. Same job ids as the first time: workers replace, not add.
+Same job ids as the first time: workers replace, not add.
 
 KIND is one of: ${JOB_KINDS.join(', ')}.
 
 Options:
   --date YYYY-MM-DD  with --aws --notification: read only that UTC day's archive
   --bucket NAME      with --aws --notification: the stack's bucket (default $BUCKET_NAME)
+  --region REGION    with --aws: the stack's region (default AWS_REGION, then the profile's region)
   --json             machine-readable output on stdout
   -h, --help         show this help
 
 Exit codes: 0 done, 1 nothing found to replay, queueing failed or AWS refused, 2 usage error (also a
-missing bucket, queue URL or AWS credentials with --aws, or KALTURA_PARTNER_ID for an old document).`;
+missing bucket, queue URL, region or AWS credentials with --aws, an expired SSO session, or
+KALTURA_PARTNER_ID for an old document).`;
 
 async function findArchived(bucketRoot: string, eventId: string): Promise<string | undefined> {
   const base = join(bucketRoot, 'archive', 'notifications');
@@ -135,6 +140,7 @@ export const replayCommand: Command = {
     if (modes !== 1) throw new UsageError('choose one: --list, --kind KIND --id ID (or --all), or --notification ID. Run: kreports replay --help');
     if (values['dlq-url'] !== undefined || values['queue-url'] !== undefined) throw new UsageError('--dlq-url and --queue-url need --aws. Run: kreports replay --help');
     if (values.date !== undefined || values.bucket !== undefined) throw new UsageError('--date and --bucket need --aws --notification (locally every day under DATA_DIR/bucket is searched). Run: kreports replay --help');
+    if (values.region !== undefined) throw new UsageError('--region goes with --aws (the local replay uses DATA_DIR). Run: kreports replay --help');
 
     const dataDir = dataDirOf(io.env, io.cwd);
     const { LocalDeadLetterSink } = await import('../../local/local-dead-letter-sink.js');
@@ -257,7 +263,7 @@ async function replayOnAws(values: ReplayValues, kind: JobKind | undefined, io: 
     }
     const { replayNotificationsOnAws } = await import('./replay-aws-notification.js');
     return replayNotificationsOnAws(
-      { ids: values.notification, ...(values.date !== undefined ? { date: values.date } : {}), ...(values.bucket !== undefined ? { bucket: values.bucket } : {}), json: values.json === true, archiveDays: ARCHIVE_DAYS, queueEnv: QUEUE_ENV, queueOutput: (k) => `${pascal(k)}QueueUrl`, queueArnFromUrl },
+      { ids: values.notification, ...(values.date !== undefined ? { date: values.date } : {}), ...(values.bucket !== undefined ? { bucket: values.bucket } : {}), ...(values.region !== undefined ? { region: values.region } : {}), json: values.json === true, archiveDays: ARCHIVE_DAYS, queueEnv: QUEUE_ENV, queueOutput: (k) => `${pascal(k)}QueueUrl`, queueArnFromUrl },
       io,
     );
   }
@@ -268,28 +274,29 @@ async function replayOnAws(values: ReplayValues, kind: JobKind | undefined, io: 
   if (!kind) throw new UsageError(`--aws needs --kind (one of ${JOB_KINDS.join(', ')}). Run: kreports replay --help`);
   const dlqUrl = values['dlq-url'] ?? io.env[DLQ_ENV[kind]];
   if (!dlqUrl) throw new UsageError(`no dead-letter queue URL for ${kind}: pass --dlq-url or set ${DLQ_ENV[kind]} (stack output ${pascal(kind)}DeadLetterQueueUrl)`);
-  const { credentialsFromEnv, endpointFor, regionFromEnv } = await import('../../shared/aws/aws-http.js');
-  const envRegion = regionFromEnv(io.env);
-  const dlq = queueArnFromUrl(dlqUrl, envRegion);
-  if (!dlq) throw new UsageError(`not an SQS queue URL: '${dlqUrl}' (expected https://sqs.<region>.amazonaws.com/<account>/<name>)`);
-  try {
-    credentialsFromEnv(io.env);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { createSqsClient } = await import('../../shared/queues/sqs-job-queue.js');
-  const sqs = createSqsClient({
-    region: dlq.region,
-    endpoint: endpointFor('sqs', dlq.region, io.env),
-    credentials: () => credentialsFromEnv(io.env),
-    timeoutMs: 10_000,
-  });
+  const [{ awsOptionsFromCli, checkAwsSetup, explainAwsSetupError }, { sqsClient }, { GetQueueAttributesCommand, StartMessageMoveTaskCommand }, { describeAwsError }] = await Promise.all([
+    import('../aws-session.js'),
+    import('../../shared/aws-clients/sqs.js'),
+    import('@aws-sdk/client-sqs'),
+    import('../../shared/aws-clients/aws-errors.js'),
+  ]);
+  const cliOptions = awsOptionsFromCli(values.region);
+  if (!queueArnFromUrl(dlqUrl, 'region')) throw new UsageError(`not an SQS queue URL: '${dlqUrl}' (expected https://sqs.<region>.amazonaws.com/<account>/<name>)`);
+  // SQS signs per region: an AWS queue URL's own region wins; another host (LocalStack) takes --region / the SDK's chain.
+  const urlRegion = queueArnFromUrl(dlqUrl, '')?.region || undefined;
+  const sqs = sqsClient({ ...cliOptions, ...(urlRegion ? { region: urlRegion } : {}) });
+  const { region } = await checkAwsSetup(sqs, io.env);
+  const dlq = queueArnFromUrl(dlqUrl, region)!;
+  const call = async <T,>(operation: string, send: () => Promise<T>): Promise<T> => {
+    try {
+      return await send();
+    } catch (error) {
+      throw explainAwsSetupError(error, io.env) ?? new WorkFailedError(`${describeAwsError(operation, error)}`, { cause: error });
+    }
+  };
 
   if (values.list) {
-    const out = await sqs.call<{ Attributes?: Record<string, string> }>('GetQueueAttributes', {
-      QueueUrl: dlqUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    });
+    const out = await call('GetQueueAttributes', () => sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] })));
     const waiting = Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
     const inFlight = Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
     if (values.json) io.out(JSON.stringify({ kind, dlqUrl, approximateNumberOfMessages: waiting, approximateNumberOfMessagesNotVisible: inFlight }));
@@ -300,11 +307,10 @@ async function replayOnAws(values: ReplayValues, kind: JobKind | undefined, io: 
   const queueUrl = values['queue-url'] ?? io.env[QUEUE_ENV[kind]];
   let destination: string | undefined;
   if (queueUrl) {
-    destination = queueArnFromUrl(queueUrl, envRegion)?.arn;
+    destination = queueArnFromUrl(queueUrl, region)?.arn;
     if (!destination) throw new UsageError(`not an SQS queue URL: '${queueUrl}' (expected https://sqs.<region>.amazonaws.com/<account>/<name>)`);
   }
-  const input: Record<string, unknown> = { SourceArn: dlq.arn, ...(destination ? { DestinationArn: destination } : {}) };
-  const out = await sqs.call<{ TaskHandle?: string }>('StartMessageMoveTask', input);
+  const out = await call('StartMessageMoveTask', () => sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlq.arn, ...(destination ? { DestinationArn: destination } : {}) })));
   const to = destination ?? 'the queue(s) they were dead-lettered from';
   if (values.json) io.out(JSON.stringify({ kind, sourceArn: dlq.arn, destinationArn: destination ?? null, taskHandle: out.TaskHandle ?? null }));
   else {

@@ -6,9 +6,8 @@
  * a failed start is retried on the next invocation (SQS redelivers the batch meanwhile).
  *
  * Cold start: only this module's small graph is evaluated at init; the Kaltura client (undici),
- * the configuration loader and the S3 client are loaded on the first invocation (docs/exports.md).
- * No AWS SDK: S3 through the small SigV4 client (storage/s3-blob-store-lite.ts), the Kaltura
- * credentials through the small Secrets Manager client (as the alert workers and the receiver).
+ * the configuration loader and the AWS SDK clients (S3, SQS, Secrets Manager) are loaded on the
+ * first invocation (docs/exports.md).
  */
 import type { JobKind } from '../jobs/job-message.js';
 import { createLogger, type Logger } from '../logging/logger.js';
@@ -28,16 +27,16 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
     'KALTURA_CREDENTIALS_SECRET',
     ...JOB_QUEUE_ENV_KEYS,
   ]);
-  const [{ readBundledConfig }, { createKalturaClient }, { createLiteS3BlobStore }, { createSqsJobQueue }, { createSqsDeadLetterSink }] = await Promise.all([
+  const [{ readBundledConfig }, { createKalturaClient }, { createS3BlobStore }, { createSqsJobQueue }, { createSqsDeadLetterSink }] = await Promise.all([
     import('../config/bundled-config.js'),
     import('../kaltura/kaltura-client.js'),
-    import('../storage/s3-blob-store-lite.js'),
+    import('../storage/s3-blob-store.js'),
     import('../queues/sqs-job-queue.js'),
     import('../queues/sqs-dead-letter-sink.js'),
   ]);
   const [config, credentials] = await Promise.all([readBundledConfig(env.REPORTING_CONFIG_PATH), readKalturaCredentials(env.KALTURA_CREDENTIALS_SECRET)]);
   const api = createKalturaClient(kalturaOptionsFromLambdaEnv(env, credentials, logger));
-  const blobStore = createLiteS3BlobStore({ bucket: env.BUCKET_NAME });
+  const blobStore = createS3BlobStore({ bucket: env.BUCKET_NAME });
   const deps = { api, blobStore, prefix: config.output.prefix };
   let handler: JobHandler;
   if (kind === 'export') {

@@ -8,43 +8,45 @@
  * `expiresAt` (epoch seconds) is the table's TTL attribute; DynamoDB deletes expired items within
  * days, so the condition also treats an expired item as absent.
  *
- * Table from `STATE_TABLE_NAME`; speaks the DynamoDB JSON protocol through the small signed client.
+ * Table from `STATE_TABLE_NAME`, through `@aws-sdk/client-dynamodb` (shared/aws-clients/dynamodb.ts).
+ *
+ * Why not Powertools' idempotency utility: the receiver's idempotency is not "cache a function's
+ * result" but claim -> archive -> queue -> complete, with a concurrent delivery answered 503 (so
+ * Kaltura retries) and a local file store behind the same port; docs/powertools.md has the details.
  */
 import { randomUUID } from 'node:crypto';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ClaimResult, IdempotencyStore } from '../ports/idempotency-store.js';
-import { createAwsJsonClient, type AwsJsonClient } from '../aws/aws-json-client.js';
-import { AwsServiceError, type AwsHttpOptions } from '../aws/aws-http.js';
+import { dynamoDbClient } from '../aws-clients/dynamodb.js';
+import { awsErrorCode } from '../aws-clients/aws-errors.js';
 
-type AttributeValue = { S: string } | { N: string };
 type Item = Record<string, AttributeValue>;
-
-export function createDynamoDbClient(options: Partial<AwsHttpOptions> & { endpoint?: string } = {}): AwsJsonClient {
-  return createAwsJsonClient({ service: 'dynamodb', targetPrefix: 'DynamoDB_20120810', jsonVersion: '1.0', ...options });
-}
 
 export interface DynamoDbIdempotencyStoreOptions {
   readonly tableName: string;
-  readonly client?: AwsJsonClient;
+  /** Default: the execution environment's shared DynamoDB client. */
+  readonly client?: Pick<DynamoDBClient, 'send'>;
   readonly now?: () => number;
   /** How long an abandoned in-progress item lingers before TTL removes it. Default 1 day. */
   readonly abandonedTtlSeconds?: number;
 }
 
-const isConditionFailure = (error: unknown): error is AwsServiceError => error instanceof AwsServiceError && error.code === 'ConditionalCheckFailedException';
+/** A failed condition; with `ReturnValuesOnConditionCheckFailure: ALL_OLD` the SDK error carries the item as `Item`. */
+const isConditionFailure = (error: unknown): error is Error & { Item?: Item } => awsErrorCode(error) === 'ConditionalCheckFailedException';
 const str = (item: Item | undefined, name: string): string | undefined => {
   const v = item?.[name];
   return v && 'S' in v ? v.S : undefined;
 };
 
 export function createDynamoDbIdempotencyStore(options: DynamoDbIdempotencyStoreOptions): IdempotencyStore {
-  const client = options.client ?? createDynamoDbClient();
+  const client = options.client ?? dynamoDbClient();
   const now = options.now ?? Date.now;
   const table = options.tableName;
   const owned = new Map<string, string>();
   const pk = (key: string): Item => ({ pk: { S: `idem#${key}` } });
 
   async function currentStatus(key: string): Promise<ClaimResult> {
-    const out = await client.call<{ Item?: Item }>('GetItem', { TableName: table, Key: pk(key), ConsistentRead: true });
+    const out = await client.send(new GetItemCommand({ TableName: table, Key: pk(key), ConsistentRead: true }));
     return statusOf(out.Item);
   }
 
@@ -58,7 +60,7 @@ export function createDynamoDbIdempotencyStore(options: DynamoDbIdempotencyStore
       const t = now();
       const owner = randomUUID();
       try {
-        await client.call('PutItem', {
+        await client.send(new PutItemCommand({
           TableName: table,
           Item: {
             ...pk(key),
@@ -71,12 +73,12 @@ export function createDynamoDbIdempotencyStore(options: DynamoDbIdempotencyStore
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':nowSeconds': { N: String(Math.floor(t / 1000)) }, ':nowMs': { N: String(t) }, ':inProgress': { S: 'in-progress' } },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        });
+        }));
         owned.set(key, owner);
         return { status: 'claimed' };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        const old = error.details.Item as Item | undefined;
+        const old = error.Item;
         return old ? statusOf(old) : currentStatus(key);
       }
     },
@@ -84,7 +86,7 @@ export function createDynamoDbIdempotencyStore(options: DynamoDbIdempotencyStore
       const owner = owned.get(key);
       owned.delete(key);
       const t = now();
-      await client.call('UpdateItem', {
+      await client.send(new UpdateItemCommand({
         TableName: table,
         Key: pk(key),
         UpdateExpression: 'SET #status = :completed, expiresAt = :expiresAt, completedAt = :nowMs REMOVE lockedUntil',
@@ -96,20 +98,20 @@ export function createDynamoDbIdempotencyStore(options: DynamoDbIdempotencyStore
           ':nowMs': { N: String(t) },
           ...(owner ? { ':owner': { S: owner } } : {}),
         },
-      });
+      }));
     },
     async release(key) {
       const owner = owned.get(key);
       owned.delete(key);
       if (!owner) return;
       try {
-        await client.call('DeleteItem', {
+        await client.send(new DeleteItemCommand({
           TableName: table,
           Key: pk(key),
           ConditionExpression: '#owner = :owner AND #status = :inProgress',
           ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
           ExpressionAttributeValues: { ':owner': { S: owner }, ':inProgress': { S: 'in-progress' } },
-        });
+        }));
       } catch (error) {
         if (!isConditionFailure(error)) throw error; // someone else owns it now: leave theirs
       }

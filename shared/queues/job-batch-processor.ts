@@ -8,7 +8,14 @@
  * reason, and is deleted from the source queue. Retryable errors are reported as batch item failures
  * so SQS redelivers them after the visibility timeout; on the last allowed attempt they too are
  * dead-lettered with the last error as the reason.
+ *
+ * The batch itself — running the records, collecting the failed ones, the `batchItemFailures`
+ * response — is Powertools' `BatchProcessor`; what is ours is each record's fate (above) and a bound
+ * on how many records run at once (Powertools runs them all at once, or one after another): every
+ * record is a Kaltura call, and the Kaltura API is the shared budget (docs/powertools.md).
  */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSRecord } from 'aws-lambda';
 import { JobMessageSchema, type JobKind, type JobMessage } from '../jobs/job-message.js';
 import { formatIssues } from '../validation/format-issues.js';
 import { ReportingError } from '../errors/base-error.js';
@@ -71,18 +78,41 @@ export const MAX_RECEIVE_COUNT: Readonly<Record<JobKind, number>> = { check: 5, 
 /** The SQS maximum delay; longer waits are chained. */
 export const MAX_DELAY_SECONDS = 900;
 
-export async function processJobBatch(records: ReadonlyArray<QueueRecord>, options: BatchProcessorOptions): Promise<BatchResponse> {
-  const failures: Array<{ itemIdentifier: string }> = [];
-  const maxAttempts = options.maxAttempts ?? 5;
-  const queueOrder = [...records];
-  const worker = async () => {
-    for (let record = queueOrder.shift(); record; record = queueOrder.shift()) {
-      const ok = await processOne(record, options, maxAttempts);
-      if (!ok) failures.push({ itemIdentifier: record.messageId });
+/** A record left for SQS to deliver again (its reason is already logged): a batch item failure. */
+class LeftOnQueueError extends ReportingError {
+  readonly retryable = true;
+}
+
+/** Runs at most `limit` of the calls at once, in the order they were made. */
+function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, records.length) }, worker));
-  return { batchItemFailures: failures };
+}
+
+export async function processJobBatch(records: ReadonlyArray<QueueRecord>, options: BatchProcessorOptions): Promise<BatchResponse> {
+  const maxAttempts = options.maxAttempts ?? 5;
+  const limit = concurrencyLimit(Math.max(1, options.concurrency ?? 4));
+  // Powertools logs through our logger (its default is the console); record failures are ours to log, and are.
+  const processor = new BatchProcessor(EventType.SQS, {
+    logger: { debug: () => undefined, warn: (...args: unknown[]) => options.logger.warn(String(args[0])), error: (...args: unknown[]) => options.logger.error(String(args[0])) },
+  });
+  const handleRecord = (record: SQSRecord) =>
+    limit(async () => {
+      if (!(await processOne(record, options, maxAttempts))) throw new LeftOnQueueError(`message ${record.messageId} left on the queue for another attempt`);
+    });
+  // Local queues hand over the parts of an SQS record the processor reads (messageId, body, attributes).
+  const response = await processPartialResponse({ Records: records as unknown as SQSRecord[] }, handleRecord, processor, { throwOnFullBatchFailure: false });
+  return { batchItemFailures: response.batchItemFailures.map((f) => ({ itemIdentifier: f.itemIdentifier })) };
 }
 
 async function processOne(record: QueueRecord, options: BatchProcessorOptions, maxAttempts: number): Promise<boolean> {

@@ -5,14 +5,14 @@
  */
 import type { JobKind } from '../jobs/job-message.js';
 import type { DeadLetterSink } from '../ports/dead-letter-sink.js';
-import type { AwsJsonClient } from '../aws/aws-json-client.js';
-import { createSqsClient, sendBatchEntries } from './sqs-job-queue.js';
+import { sqsClient } from '../aws-clients/sqs.js';
+import { sendBatchEntries, type SqsSender } from './sqs-job-queue.js';
 
 /** SQS message attribute values are limited in size along with the message; keep reasons readable, not huge. */
 const MAX_REASON = 4000;
 
-export function createSqsDeadLetterSink(options: { readonly dlqUrls: Readonly<Record<JobKind, string>>; readonly client?: AwsJsonClient }): DeadLetterSink {
-  const client = options.client ?? createSqsClient();
+export function createSqsDeadLetterSink(options: { readonly dlqUrls: Readonly<Record<JobKind, string>>; readonly client?: SqsSender }): DeadLetterSink {
+  const client = options.client ?? sqsClient();
   return {
     async send(letter) {
       const attr = (v: string) => ({ DataType: 'String' as const, StringValue: v === '' ? '-' : v });

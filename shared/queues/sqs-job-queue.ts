@@ -5,37 +5,31 @@
  * caller (the receiver) answers 503 and Kaltura retries. Messages that did go are not rolled back:
  * job ids are deterministic and every worker's effects are idempotent by job id (SPEC §4).
  *
- * Speaks the SQS JSON protocol through the small signed client (no AWS SDK at cold start).
+ * Through `@aws-sdk/client-sqs` (one client per execution environment, shared/aws-clients/sqs.ts).
  */
 import type { JobKind, JobMessage } from '../jobs/job-message.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import { ReportingError } from '../errors/base-error.js';
-import { createAwsJsonClient, type AwsJsonClient } from '../aws/aws-json-client.js';
-import type { AwsHttpOptions } from '../aws/aws-http.js';
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { sqsClient } from '../aws-clients/sqs.js';
+import { describeAwsError, isRetryableAwsError } from '../aws-clients/aws-errors.js';
 
 export class QueueSendError extends ReportingError {
-  readonly retryable = true;
+  readonly retryable: boolean;
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options);
+    this.retryable = options?.retryable ?? true;
+  }
 }
 
 export const SQS_BATCH_ENTRIES = 10;
 /** SQS's limit for a whole batch (and a message) is 256 KiB; stay under it. */
 export const SQS_BATCH_BYTES = 250 * 1024;
 
-export interface SqsBatchEntry {
-  readonly Id: string;
-  readonly MessageBody: string;
-  readonly DelaySeconds?: number;
-  readonly MessageAttributes?: Record<string, { DataType: 'String' | 'Number'; StringValue: string }>;
-}
+export type SqsBatchEntry = SendMessageBatchRequestEntry & { readonly Id: string; readonly MessageBody: string };
 
-interface SendMessageBatchOutput {
-  Successful?: Array<{ Id: string; MessageId: string }>;
-  Failed?: Array<{ Id: string; SenderFault?: boolean; Code?: string; Message?: string }>;
-}
-
-export function createSqsClient(options: Partial<AwsHttpOptions> & { endpoint?: string } = {}): AwsJsonClient {
-  return createAwsJsonClient({ service: 'sqs', targetPrefix: 'AmazonSQS', jsonVersion: '1.0', ...options });
-}
+/** What the adapters need of an SQS client (tests may pass a client built for a loopback peer). */
+export type SqsSender = Pick<SQSClient, 'send'>;
 
 /** Splits entries into batches of at most 10 and under the byte limit. */
 export function chunkEntries<T extends { MessageBody: string }>(entries: ReadonlyArray<T>): T[][] {
@@ -57,12 +51,19 @@ export function chunkEntries<T extends { MessageBody: string }>(entries: Readonl
 }
 
 /** Sends every entry to `queueUrl`, resending failed entries up to `attempts` times. */
-export async function sendBatchEntries(client: AwsJsonClient, queueUrl: string, entries: ReadonlyArray<SqsBatchEntry>, attempts = 3): Promise<void> {
+export async function sendBatchEntries(client: SqsSender, queueUrl: string, entries: ReadonlyArray<SqsBatchEntry>, attempts = 3): Promise<void> {
   for (const batch of chunkEntries(entries)) {
     let pending = batch;
-    let lastFailures: NonNullable<SendMessageBatchOutput['Failed']> = [];
+    let lastFailures: Array<{ Id?: string; SenderFault?: boolean; Code?: string }> = [];
     for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
-      const out = await client.call<SendMessageBatchOutput>('SendMessageBatch', { QueueUrl: queueUrl, Entries: pending });
+      let out;
+      try {
+        // The SDK itself retries throttling, 5xx and network failures of the whole call.
+        out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+      } catch (error) {
+        const retryable = isRetryableAwsError(error);
+        throw new QueueSendError(`${describeAwsError('SQS SendMessageBatch', error)}. ${retryable ? 'Retry' : 'Check the queue URL and the permissions (sqs:SendMessage)'}.`, { cause: error, retryable });
+      }
       lastFailures = out.Failed ?? [];
       const failedIds = new Set(lastFailures.map((f) => f.Id));
       pending = pending.filter((e) => failedIds.has(e.Id));
@@ -80,11 +81,12 @@ export async function sendBatchEntries(client: AwsJsonClient, queueUrl: string, 
 export interface SqsJobQueueOptions {
   /** Queue URL per kind (from `QUEUE_URL_ENV` in the Lambda environment). */
   readonly queueUrls: Readonly<Record<JobKind, string>>;
-  readonly client?: AwsJsonClient;
+  /** Default: the execution environment's shared SQS client. */
+  readonly client?: SqsSender;
 }
 
 export function createSqsJobQueue(options: SqsJobQueueOptions): JobQueue {
-  const client = options.client ?? createSqsClient();
+  const client = options.client ?? sqsClient();
   return {
     async send(kind, messages: ReadonlyArray<JobMessage>, sendOptions) {
       if (messages.length === 0) return;

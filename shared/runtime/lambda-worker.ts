@@ -7,7 +7,7 @@
  * Deliberately light: no Kaltura client or AWS adapter imported here, so each worker keeps its own
  * choice of what loads at init and what on first use (cold start budget, docs/deploy.md).
  */
-import { cachedSecretString } from '../aws/secrets-manager-lite.js';
+import { cachedSecretString } from '../secrets/secrets-manager.js';
 import { ValidationError } from '../errors/base-error.js';
 import { z } from '../validation/zod.js';
 import { JOB_KINDS, type JobKind } from '../jobs/job-message.js';

@@ -3,8 +3,8 @@
  * Manager secret (optionally a JSON field of it). Values are cached for the life of the process
  * (a Lambda execution environment) for `ttlMs`, so rotation is picked up without a redeploy.
  *
- * The Secrets Manager client is imported lazily: functions that only use environment references
- * never pay for it at cold start.
+ * The Secrets Manager reader (secrets-manager.ts, `@aws-sdk/client-secrets-manager`) is imported
+ * lazily: a process that only uses environment references never loads the SDK client.
  */
 import type { SecretRef } from '../config/schema.js';
 import { ReportingError } from '../errors/base-error.js';
@@ -16,7 +16,15 @@ export class SecretNotFoundError extends ReportingError {
   }
 }
 
-const cache = new Map<string, { value: string; at: number }>();
+/** Secrets Manager could not be asked right now (throttled, unreachable). Retryable. */
+export class SecretUnavailableError extends ReportingError {
+  readonly retryable = true;
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(`Secret ${what} could not be read right now (Secrets Manager throttled or unreachable); it will be retried.`, options);
+  }
+}
+
+const readers = new Map<string, () => Promise<string>>();
 
 export function describeSecretRef(ref: SecretRef): string {
   return 'env' in ref ? `environment variable ${ref.env}` : `Secrets Manager "${ref.secret}"${ref.field ? ` field "${ref.field}"` : ''}`;
@@ -29,27 +37,29 @@ export async function resolveSecret(ref: SecretRef, options: { env?: NodeJS.Proc
     if (!value) throw new SecretNotFoundError(describeSecretRef(ref));
     return value;
   }
-  const cacheKey = `${ref.secret}#${ref.field ?? ''}`;
-  const cached = cache.get(cacheKey);
-  if (cached && Date.now() - cached.at < (options.ttlMs ?? 300_000)) return cached.value;
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  let secretString: string | undefined;
+  let read = readers.get(ref.secret);
+  if (!read) {
+    const { cachedSecretString } = await import('./secrets-manager.js');
+    read = cachedSecretString(ref.secret, options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {});
+    readers.set(ref.secret, read);
+  }
+  let secretString: string;
   try {
-    const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: ref.secret }));
-    secretString = out.SecretString;
+    secretString = await read();
   } catch (cause) {
+    if (cause instanceof SecretNotFoundError) throw cause;
+    // A throttled or unreachable Secrets Manager is worth another go later; anything else is a missing secret or permission.
+    const { isRetryableAwsError } = await import('../aws-clients/aws-errors.js');
+    if (isRetryableAwsError(cause)) throw new SecretUnavailableError(describeSecretRef(ref), { cause });
     throw new SecretNotFoundError(describeSecretRef(ref), { cause });
   }
-  let value = secretString;
-  if (ref.field && secretString) {
-    try {
-      const parsed = JSON.parse(secretString) as Record<string, unknown>;
-      value = typeof parsed[ref.field] === 'string' ? (parsed[ref.field] as string) : undefined;
-    } catch {
-      value = undefined;
-    }
+  if (!ref.field) return secretString;
+  let value: unknown;
+  try {
+    value = (JSON.parse(secretString) as Record<string, unknown>)[ref.field];
+  } catch {
+    value = undefined;
   }
-  if (!value) throw new SecretNotFoundError(describeSecretRef(ref));
-  cache.set(cacheKey, { value, at: Date.now() });
+  if (typeof value !== 'string' || value === '') throw new SecretNotFoundError(describeSecretRef(ref));
   return value;
 }

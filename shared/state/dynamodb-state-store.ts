@@ -4,12 +4,14 @@
  * `attribute_not_exists(pk)` for a first write, `version = :expected` after that. A lost race is
  * `ConditionalCheckFailedException`, answered as `false` so the caller re-reads and decides again.
  *
- * It speaks DynamoDB's JSON protocol through the small signed client in `shared/aws/` (no AWS SDK at
- * cold start). Values are stored as a JSON string attribute (`value`): small documents only.
+ * Through `@aws-sdk/client-dynamodb` (shared/aws-clients/dynamodb.ts). Values are stored as a JSON
+ * string attribute (`value`): small documents only.
  */
+import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { StateStore, Versioned } from '../ports/state-store.js';
 import { ReportingError } from '../errors/base-error.js';
-import { createAwsJsonClient } from '../aws/aws-json-client.js';
+import { dynamoDbClient } from '../aws-clients/dynamodb.js';
+import { awsErrorCode, isRetryableAwsError } from '../aws-clients/aws-errors.js';
 
 export class DynamoStateStoreError extends ReportingError {
   readonly retryable: boolean;
@@ -19,44 +21,27 @@ export class DynamoStateStoreError extends ReportingError {
   }
 }
 
-/** One DynamoDB JSON-protocol operation (`GetItem`, `PutItem`); tests pass a fake. */
-export type DynamoCall = (operation: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
-
 export interface DynamoStateStoreOptions {
   readonly tableName: string;
   /** Key prefix inside the shared table, default `state#` (the idempotency store uses another). */
   readonly prefix?: string;
   /** Items expire this long after their last write (DynamoDB TTL). Default 90 days. */
   readonly ttlSeconds?: number;
-  /** Default: the signed JSON client with the Lambda's credentials and region. */
-  readonly call?: DynamoCall;
+  /** Default: the execution environment's shared DynamoDB client. */
+  readonly client?: Pick<DynamoDBClient, 'send'>;
   readonly now?: () => number;
-}
-
-type AttributeValue = { S?: string; N?: string };
-
-function errorCode(error: unknown): string {
-  const e = error as { code?: unknown; name?: unknown };
-  return typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'Error';
 }
 
 export function createDynamoStateStore(options: DynamoStateStoreOptions): StateStore {
   const prefix = options.prefix ?? 'state#';
   const ttlSeconds = options.ttlSeconds ?? 90 * 86_400;
   const now = options.now ?? Date.now;
-  let call = options.call;
-  const dynamo = (): DynamoCall => {
-    if (!call) {
-      const client = createAwsJsonClient({ service: 'dynamodb', targetPrefix: 'DynamoDB_20120810', jsonVersion: '1.0' });
-      call = (operation, input) => client.call(operation, input);
-    }
-    return call;
-  };
+  let client = options.client;
+  const dynamo = () => (client ??= dynamoDbClient());
 
   const fail = (what: string, error: unknown): never => {
-    const code = errorCode(error);
-    const permanent = ['ResourceNotFoundException', 'AccessDeniedException', 'ValidationException', 'UnrecognizedClientException'].includes(code);
-    const retryable = !permanent && (error as { retryable?: boolean })?.retryable !== false;
+    const code = awsErrorCode(error);
+    const retryable = isRetryableAwsError(error);
     throw new DynamoStateStoreError(
       `DynamoDB ${what} on table ${options.tableName} failed (${code})${retryable ? '; retrying later' : ': check STATE_TABLE_NAME and the function role'}.`,
       { cause: error, retryable },
@@ -65,9 +50,9 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
 
   return {
     async get<T>(key: string): Promise<Versioned<T> | undefined> {
-      let out: { Item?: Record<string, AttributeValue> };
+      let out;
       try {
-        out = (await dynamo()('GetItem', { TableName: options.tableName, Key: { pk: { S: prefix + key } }, ConsistentRead: true })) as typeof out;
+        out = await dynamo().send(new GetItemCommand({ TableName: options.tableName, Key: { pk: { S: prefix + key } }, ConsistentRead: true }));
       } catch (error) {
         return fail('GetItem', error);
       }
@@ -88,10 +73,10 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
           : { ConditionExpression: '#v = :expected', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } };
       try {
-        await dynamo()('PutItem', { TableName: options.tableName, Item: item, ...condition });
+        await dynamo().send(new PutItemCommand({ TableName: options.tableName, Item: item, ...condition }));
         return true;
       } catch (error) {
-        if (errorCode(error) === 'ConditionalCheckFailedException') return false;
+        if (awsErrorCode(error) === 'ConditionalCheckFailedException') return false;
         return fail('PutItem', error);
       }
     },

@@ -1,8 +1,8 @@
 /**
  * The receiver wired for AWS Lambda behind an API Gateway HTTP API (payload format 2.0):
  * SQS job queues, the DynamoDB idempotency store, the S3 archive and the webhook secrets from
- * Secrets Manager — all through the small signed AWS client, so the module graph stays tiny
- * (cold start budget: 2x an empty handler).
+ * Secrets Manager — each through its AWS SDK v3 client (shared/aws-clients/), created once per
+ * execution environment.
  *
  * The receiver is built on the first request, not at import: reading the bundled configuration and
  * the environment is cheap, and the first request pays it once.
@@ -13,8 +13,8 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { createSqsJobQueue } from '../queues/sqs-job-queue.js';
 import { createSqsDeadLetterSink } from '../queues/sqs-dead-letter-sink.js';
 import { createDynamoDbIdempotencyStore } from '../idempotency/dynamodb-idempotency-store.js';
-import { createS3LiteBlobStore } from '../aws/s3-lite-blob-store.js';
-import { cachedSecretString, parseWebhookSecrets } from '../aws/secrets-manager-lite.js';
+import { createS3BlobStore } from '../storage/s3-blob-store.js';
+import { cachedSecretString, parseWebhookSecrets } from '../secrets/secrets-manager.js';
 import { createReceiver, type Receiver, type ReceiverResponse } from './receiver.js';
 
 /** The parts of `APIGatewayProxyEventV2` the receiver reads. */
@@ -56,7 +56,7 @@ export async function createLambdaReceiver(env: NodeJS.ProcessEnv = process.env,
     partnerId: Number(e.KALTURA_PARTNER_ID),
     secrets: async () => parseWebhookSecrets(await secretString()),
     queue: createSqsJobQueue({ queueUrls }),
-    archive: createS3LiteBlobStore({ bucket: String(e.BUCKET_NAME) }),
+    archive: createS3BlobStore({ bucket: String(e.BUCKET_NAME) }),
     idempotency: createDynamoDbIdempotencyStore({ tableName: String(e.STATE_TABLE_NAME) }),
     deadLetters: createSqsDeadLetterSink({ dlqUrls }),
     logger,

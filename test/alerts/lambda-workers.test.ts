@@ -3,6 +3,7 @@
  * services played by one loopback server speaking their JSON protocols (SQS, DynamoDB, Secrets
  * Manager) and Kaltura played by the simulator. Shows the wiring, not AWS itself.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +35,8 @@ async function startFakeAws(secrets: Record<string, string>): Promise<FakeAws> {
       };
       if (target === 'AmazonSQS.SendMessageBatch') {
         sqs.push(input as FakeAws['sqs'][number]);
-        return reply(200, { Successful: (input.Entries as Array<{ Id: string }>).map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: 'x' })), Failed: [] });
+        // As SQS answers: the MD5 of each body, which the SDK checks against what it sent.
+        return reply(200, { Successful: (input.Entries as Array<{ Id: string; MessageBody: string }>).map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') })), Failed: [] });
       }
       if (target === 'DynamoDB_20120810.GetItem') {
         const key = (input.Key as { pk: { S: string } }).pk.S;

@@ -68,23 +68,26 @@ describe('DynamoDB state store', () => {
   function fakeDynamo() {
     const items = new Map<string, Record<string, { S?: string; N?: string }>>();
     const commands: Array<{ name: string; input: Record<string, unknown> }> = [];
-    const call = async (name: string, input: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    // The client's `send` as the SDK calls it: a command object whose class names the operation.
+    const send = async (command: { input: unknown }): Promise<Record<string, unknown>> => {
+      const name = command.constructor.name.replace(/Command$/, '');
+      const input = command.input as Record<string, unknown>;
       commands.push({ name, input });
       const key = ((input.Key ?? input.Item) as { pk: { S: string } }).pk.S;
       if (name === 'GetItem') return items.has(key) ? { Item: items.get(key) } : {};
       const existing = items.get(key);
       const expected = (input.ExpressionAttributeValues as Record<string, { N: string }> | undefined)?.[':expected']?.N;
       const ok = input.ConditionExpression === 'attribute_not_exists(pk)' ? !existing : existing?.version?.N === expected;
-      if (!ok) throw Object.assign(new Error('The conditional request failed'), { code: 'ConditionalCheckFailedException', retryable: false });
+      if (!ok) throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
       items.set(key, input.Item as Record<string, { S?: string; N?: string }>);
       return {};
     };
-    return { call, items, commands };
+    return { client: { send } as never, items, commands };
   }
 
   it('writes conditionally on the version and answers false when it lost', async () => {
     const fake = fakeDynamo();
-    const store = createDynamoStateStore({ tableName: 'state-table', call: fake.call, now: () => 1_800_000_000_000, ttlSeconds: 3600 });
+    const store = createDynamoStateStore({ tableName: 'state-table', client: fake.client, now: () => 1_800_000_000_000, ttlSeconds: 3600 });
     expect(await store.put('alert#x', { status: 'firing' }, undefined)).toBe(true);
     expect(await store.put('alert#x', { status: 'firing' }, undefined)).toBe(false);
     expect(await store.get('alert#x')).toEqual({ value: { status: 'firing' }, version: 1 });
@@ -102,10 +105,10 @@ describe('DynamoDB state store', () => {
   it('turns other DynamoDB failures into errors that say whether to retry', async () => {
     const store = createDynamoStateStore({
       tableName: 'missing-table',
-      call: async () => Promise.reject(Object.assign(new Error('nope'), { code: 'ResourceNotFoundException', retryable: false })),
+      client: { send: async () => Promise.reject(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException', $fault: 'client', $metadata: { httpStatusCode: 400 } })) } as never,
     });
     await expect(store.put('k', 1, undefined)).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('STATE_TABLE_NAME') });
-    const throttled = createDynamoStateStore({ tableName: 't', call: async () => Promise.reject(Object.assign(new Error('slow'), { code: 'ProvisionedThroughputExceededException', retryable: true })) });
+    const throttled = createDynamoStateStore({ tableName: 't', client: { send: async () => Promise.reject(Object.assign(new Error('slow'), { name: 'ProvisionedThroughputExceededException', $fault: 'client', $retryable: { throttling: true }, $metadata: { httpStatusCode: 400 } })) } as never });
     await expect(throttled.get('k')).rejects.toMatchObject({ retryable: true });
   });
 });

@@ -8,13 +8,17 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'kreports.js');
 
 /** The parent's environment without anything that would point the CLI at a real account or another DATA_DIR. */
-export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+/** The parent's environment without the project's variables, plus `extra`; a `null` in `extra` removes that variable. */
+export function cleanEnv(extra: Record<string, string | undefined | null> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (/^(KALTURA_|SIMULATOR_|BUCKET_NAME|PORT$|DATA_DIR$|REPORTING_CONFIG$|LOG_LEVEL$|STOP_GRACE_MS$|KREPORTS_)/.test(k)) continue;
     env[k] = v;
   }
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === null) delete env[k];
+    else if (v !== undefined) env[k] = v;
+  }
   return env;
 }
 
@@ -24,7 +28,7 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: ReadonlyArray<string>, env: Record<string, string | undefined | null> = {}, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

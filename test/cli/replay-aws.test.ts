@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSqs, startJsonPeer, startSigningCheckS3, TEST_CREDENTIALS, type FakeSqs, type JsonPeer } from '../receiver/aws-peers.js';
 import { EXAMPLE_CONFIG } from '../../cli/runtime.js';
 import { loadConfigFile } from '../../shared/config/load-config.js';
-import { createS3LiteBlobStore } from '../../shared/aws/s3-lite-blob-store.js';
+import { createS3BlobStore } from '../../shared/storage/s3-blob-store.js';
+import { s3Client } from '../../shared/aws-clients/s3.js';
 import { createMemoryLogger } from '../../shared/logging/logger.js';
 import { createReceiver } from '../../shared/webhook/receiver.js';
 import { signNotification } from '../../shared/webhook/signature.js';
@@ -172,7 +173,7 @@ async function receiveOnce(body: string, algo: 'sha1' | 'sha256', receivedAt: Da
     partnerId: 4242,
     secrets: [WEBHOOK_SECRET],
     queue: { send: async (kind: JobKind, messages: ReadonlyArray<JobMessage>) => void sent.push(...messages.map((m) => ({ kind, jobId: m.jobId }))) },
-    archive: createS3LiteBlobStore({ bucket: BUCKET, region: S3_REGION, endpoint: s3.url, credentials: () => TEST_CREDENTIALS }),
+    archive: createS3BlobStore({ bucket: BUCKET, client: s3Client({ region: S3_REGION, endpoint: s3.url, credentials: TEST_CREDENTIALS }) }),
     idempotency,
     logger: createMemoryLogger('receiver'),
     now: () => receivedAt,
@@ -326,7 +327,7 @@ describe('kreports replay --aws --notification', () => {
   it('needs KALTURA_PARTNER_ID only for a document archived without the receiver\'s partner id, and then sends nothing without it', async () => {
     // Prepare: a document as receivers wrote it before they kept their partner id.
     const key = `archive/notifications/${dayPath(JSON_RECEIVED)}/91000003.json`;
-    const store = createS3LiteBlobStore({ bucket: BUCKET, region: S3_REGION, endpoint: s3.url, credentials: () => TEST_CREDENTIALS });
+    const store = createS3BlobStore({ bucket: BUCKET, client: s3Client({ region: S3_REGION, endpoint: s3.url, credentials: TEST_CREDENTIALS }) });
     const body = JSON.stringify(entryReadyNotification(91000003, '1_oldformat'));
     await store.putBytes(key, archiveDocument({ eventNotificationJobId: '91000003', receivedAt: JSON_RECEIVED.toISOString(), contentType: 'application/json', hashAlgo: 'sha256', bodyFormat: 'json' }, Buffer.from(body), body), { contentType: 'application/json' });
     const urls = queueUrls('old-format');
@@ -410,5 +411,85 @@ describe('kreports replay --aws --notification', () => {
     expect(jobIdsOn(fixedUrls.EXPORT_QUEUE_URL).sort()).toEqual(jobs.map((j) => j.jobId).sort());
     expect(jobIdsOn(fixedUrls.EXPORT_QUEUE_URL)).toContain(original[0]!.jobId);
     await dir.remove();
+  });
+});
+
+// ---- the SDK's standard credential chain: profiles, SSO, missing credentials ---------------------
+
+describe('kreports replay --aws on the AWS SDK credential chain', () => {
+  /** Every AWS variable of the parent (vitest sets keys and a region) removed: only what a test gives counts. */
+  const noAwsEnv = { AWS_ACCESS_KEY_ID: null, AWS_SECRET_ACCESS_KEY: null, AWS_SESSION_TOKEN: null, AWS_REGION: null, AWS_DEFAULT_REGION: null, AWS_PROFILE: null, AWS_EC2_METADATA_DISABLED: 'true' };
+
+  /** A home directory with ~/.aws/config and ~/.aws/credentials as `aws configure` writes them. */
+  async function awsHome(config: string, credentials?: string): Promise<{ path: string; remove: () => Promise<void> }> {
+    const home = await tempDir('kreports-aws-home-');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(home.path, '.aws'), { recursive: true });
+    await writeFile(join(home.path, '.aws', 'config'), config);
+    if (credentials !== undefined) await writeFile(join(home.path, '.aws', 'credentials'), credentials);
+    return home;
+  }
+
+  it('--list works with only AWS_PROFILE set: keys from ~/.aws/credentials, region from ~/.aws/config', async () => {
+    // Prepare: a LocalStack-style queue URL carries no region, so the profile's region must be used to sign.
+    const home = await awsHome(
+      `[profile reporting-ops]\nregion = ${REGION}\noutput = json\n`,
+      `[reporting-ops]\naws_access_key_id = ${TEST_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${TEST_CREDENTIALS.secretAccessKey}\naws_session_token = ${TEST_CREDENTIALS.sessionToken}\n`,
+    );
+    const localDlq = `${sqs.url}/${ACCOUNT}/KalturaReporting-ExportDLQ`;
+    const signedBefore = sqs.requests.length;
+    // Act
+    const result = await runCli(['replay', '--aws', '--list', '--kind', 'export', '--json'], { ...noAwsEnv, HOME: home.path, AWS_PROFILE: 'reporting-ops', AWS_ENDPOINT_URL_SQS: sqs.url, EXPORT_DLQ_URL: localDlq });
+    await home.remove();
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ kind: 'export', approximateNumberOfMessages: 7 });
+    expect(sqs.requests.length).toBe(signedBefore + 1);
+    expect(sqs.requests.at(-1)!.headers.authorization).toContain(`Credential=${TEST_CREDENTIALS.accessKeyId}/`);
+    expect(sqs.requests.at(-1)!.headers.authorization).toContain(`/${REGION}/sqs/aws4_request`);
+    expect(sqs.rejectedSignatures).toBe(0);
+  });
+
+  it('takes --region over the profile\'s region', async () => {
+    // Prepare: the profile says us-west-2; the stand-in only accepts signatures for eu-west-1.
+    const home = await awsHome(`[default]\nregion = us-west-2\n`, `[default]\naws_access_key_id = ${TEST_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${TEST_CREDENTIALS.secretAccessKey}\naws_session_token = ${TEST_CREDENTIALS.sessionToken}\n`);
+    const localDlq = `${sqs.url}/${ACCOUNT}/KalturaReporting-ExportDLQ`;
+    // Act
+    const result = await runCli(['replay', '--aws', '--list', '--kind', 'export', '--region', REGION], { ...noAwsEnv, HOME: home.path, AWS_ENDPOINT_URL_SQS: sqs.url, EXPORT_DLQ_URL: localDlq });
+    await home.remove();
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(sqs.requests.at(-1)!.headers.authorization).toContain(`/${REGION}/sqs/aws4_request`);
+  });
+
+  it('exits 2 with what to run for a profile that does not exist, an expired SSO session, or no credentials at all', async () => {
+    // Prepare: an IAM Identity Center profile whose cached token expired yesterday.
+    const startUrl = 'https://example-sso.awsapps.com/start';
+    const home = await awsHome(`[profile sso-expired]\nsso_start_url = ${startUrl}\nsso_region = ${REGION}\nsso_account_id = ${ACCOUNT}\nsso_role_name = ReportingOps\nregion = ${REGION}\n`);
+    const { mkdir } = await import('node:fs/promises');
+    const { createHash } = await import('node:crypto');
+    await mkdir(join(home.path, '.aws', 'sso', 'cache'), { recursive: true });
+    await writeFile(
+      join(home.path, '.aws', 'sso', 'cache', `${createHash('sha1').update(startUrl).digest('hex')}.json`),
+      JSON.stringify({ startUrl, region: REGION, accessToken: 'expired-token', expiresAt: new Date(Date.now() - DAY_MS).toISOString() }),
+    );
+    const before = sqs.requests.length;
+    const env = { ...noAwsEnv, HOME: home.path, AWS_ENDPOINT_URL_SQS: sqs.url, EXPORT_DLQ_URL: EXPORT_DLQ };
+    // Act
+    const missingProfile = await runCli(['replay', '--aws', '--list', '--kind', 'export'], { ...env, AWS_PROFILE: 'no-such-profile' });
+    const expiredSso = await runCli(['replay', '--aws', '--list', '--kind', 'export'], { ...env, AWS_PROFILE: 'sso-expired' });
+    const nothing = await runCli(['replay', '--aws', '--list', '--kind', 'export'], env);
+    await home.remove();
+    // Assess
+    for (const r of [missingProfile, expiredSso, nothing]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(missingProfile.stderr).toMatch(/AWS profile 'no-such-profile' is not in the shared config or credentials file/);
+    expect(expiredSso.stderr).toMatch(/SSO session of profile 'sso-expired' has expired: run aws sso login --profile sso-expired/);
+    expect(nothing.stderr).toMatch(/no AWS credentials found: set AWS_PROFILE/);
+    expect(sqs.requests.length).toBe(before);
   });
 });

@@ -131,6 +131,33 @@ describe('S3 blob store (real @aws-sdk/client-s3 against s3rver on loopback)', (
     expect(await s3.list('broken/')).toEqual([]);
   });
 
+  it('puts a small in-memory body as one PutObject carrying its SHA-256 for S3 to check', async () => {
+    // Prepare: count what the client sends (the receiver archives a 3 KB notification this way).
+    const sent: Array<{ name: string; input: Record<string, unknown> }> = [];
+    const client = { send: (command: { input: Record<string, unknown> }) => (sent.push({ name: command.constructor.name, input: command.input }), s3.client.send(command as never)) };
+    const store = createS3BlobStore({ bucket: s3.bucket, client: client as never });
+    const body = JSON.stringify({ version: 2, notification: { eventNotificationJobId: 42 } });
+    // Act
+    const result = await store.putBytes('archive/notifications/2026/12/03/42.json', body, { contentType: 'application/json' });
+    // Assess
+    expect(sent.map((c) => c.name)).toEqual(['PutObjectCommand']);
+    expect(sent[0]!.input.ChecksumSHA256).toBe(Buffer.from(sha256(Buffer.from(body)), 'hex').toString('base64'));
+    expect(result).toEqual({ key: 'archive/notifications/2026/12/03/42.json', bytes: Buffer.byteLength(body), sha256: sha256(Buffer.from(body)) });
+    expect((await store.getBytes(result.key))?.toString('utf8')).toBe(body);
+  });
+
+  it('fails permanently for a bucket that does not exist, and reads a missing key as undefined', async () => {
+    // Prepare
+    const missing = createS3BlobStore({ bucket: 'no-such-bucket', client: s3.client });
+    const store = createS3BlobStore({ bucket: s3.bucket, client: s3.client });
+    // Act
+    const error = await missing.putBytes('a/b.csv', 'x', { contentType: 'text/csv' }).catch((e: unknown) => e);
+    // Assess
+    expect(error).toMatchObject({ name: 'BlobWriteError', retryable: false });
+    expect(String((error as Error).message)).toMatch(/NoSuchBucket.*check the bucket name/);
+    expect(await store.getBytes('nothing/here.json')).toBeUndefined();
+  });
+
   it('replaces an object at the same key (re-runs overwrite, never duplicate)', async () => {
     // Prepare
     const store = createS3BlobStore({ bucket: s3.bucket, client: s3.client });

@@ -1,6 +1,6 @@
 /**
- * The receiver's AWS adapters against local peers: a DynamoDB emulator (dynalite) for the
- * idempotency store's conditional writes, an S3-compatible server (s3rver, which checks SigV4) for
+ * The receiver's AWS adapters, on the AWS SDK v3 clients, against local peers: a DynamoDB emulator
+ * (dynalite) for the idempotency store's conditional writes, an S3-compatible server (s3rver) for
  * the archive, and SQS / Secrets Manager stand-ins that check every signature with the SDK's signer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,11 +11,16 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
-import { createDynamoDbClient, createDynamoDbIdempotencyStore } from '../../shared/idempotency/dynamodb-idempotency-store.js';
-import { createSqsClient, createSqsJobQueue, QueueSendError } from '../../shared/queues/sqs-job-queue.js';
+import { CreateTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbIdempotencyStore } from '../../shared/idempotency/dynamodb-idempotency-store.js';
+import { createSqsJobQueue, QueueSendError } from '../../shared/queues/sqs-job-queue.js';
 import { createSqsDeadLetterSink } from '../../shared/queues/sqs-dead-letter-sink.js';
-import { createS3LiteBlobStore } from '../../shared/aws/s3-lite-blob-store.js';
-import { cachedSecretString, createSecretsManagerClient, parseWebhookSecrets } from '../../shared/aws/secrets-manager-lite.js';
+import { createS3BlobStore } from '../../shared/storage/s3-blob-store.js';
+import { cachedSecretString, parseWebhookSecrets } from '../../shared/secrets/secrets-manager.js';
+import { dynamoDbClient } from '../../shared/aws-clients/dynamodb.js';
+import { s3Client } from '../../shared/aws-clients/s3.js';
+import { secretsManagerClient } from '../../shared/aws-clients/secrets-manager.js';
+import { sqsClient } from '../../shared/aws-clients/sqs.js';
 import { createJobMessage } from '../../shared/jobs/create-job-message.js';
 import type { JobMessage } from '../../shared/jobs/job-message.js';
 import { createHash } from 'node:crypto';
@@ -24,8 +29,9 @@ import { createMemoryLogger } from '../../shared/logging/logger.js';
 import { createReceiver } from '../../shared/webhook/receiver.js';
 import { MemoryBlobStore, RecordingJobQueue, memoryIdempotencyStore, notificationJson, signedRequest, testConfig } from './helpers.js';
 
-const credentials = () => TEST_CREDENTIALS;
-const fast = { credentials, region: 'us-east-1', baseDelayMs: 1 };
+const credentials = async () => TEST_CREDENTIALS;
+/** The SDK clients as the Lambdas build them, for a loopback peer; 2 attempts keep retried failures quick. */
+const fast = { credentials, region: 'us-east-1', maxAttempts: 2 };
 
 function jobMessages(n: number): JobMessage[] {
   return Array.from({ length: n }, (_, i) =>
@@ -48,7 +54,7 @@ describe('SQS job queue', () => {
 
   it('sends 23 messages as batches of at most 10, signed, to the kind\'s queue, with attributes', async () => {
     // Prepare
-    const queue = createSqsJobQueue({ queueUrls, client: createSqsClient({ ...fast, endpoint: sqs.url }) });
+    const queue = createSqsJobQueue({ queueUrls, client: sqsClient({ ...fast, endpoint: sqs.url }) });
     sqs.batchSizes.length = 0;
     // Act
     await queue.send('export', jobMessages(23), { delaySeconds: 30 });
@@ -63,7 +69,7 @@ describe('SQS job queue', () => {
 
   it('resends the entries SQS reports as failed, and retries a 500', async () => {
     // Prepare
-    const queue = createSqsJobQueue({ queueUrls, client: createSqsClient({ ...fast, endpoint: sqs.url }) });
+    const queue = createSqsJobQueue({ queueUrls, client: sqsClient({ ...fast, endpoint: sqs.url }) });
     sqs.queues.delete(queueUrls.check);
     sqs.failEntries = 2;
     sqs.failCalls = 1;
@@ -75,7 +81,7 @@ describe('SQS job queue', () => {
 
   it('throws a retryable error when entries keep failing', async () => {
     // Prepare
-    const queue = createSqsJobQueue({ queueUrls, client: createSqsClient({ ...fast, endpoint: sqs.url }) });
+    const queue = createSqsJobQueue({ queueUrls, client: sqsClient({ ...fast, endpoint: sqs.url }) });
     sqs.failEntries = 100;
     // Act
     const error = await queue.send('microservice', jobMessages(2)).catch((e: unknown) => e);
@@ -87,7 +93,7 @@ describe('SQS job queue', () => {
 
   it('refuses to pass for a caller with the wrong credentials (the peer checks signatures)', async () => {
     // Prepare
-    const queue = createSqsJobQueue({ queueUrls, client: createSqsClient({ ...fast, endpoint: sqs.url, credentials: () => ({ ...TEST_CREDENTIALS, secretAccessKey: 'wrong' }) }) });
+    const queue = createSqsJobQueue({ queueUrls, client: sqsClient({ ...fast, endpoint: sqs.url, credentials: async () => ({ ...TEST_CREDENTIALS, secretAccessKey: 'wrong' }) }) });
     // Act
     const error = await queue.send('check', jobMessages(1)).then(() => undefined, (e: unknown) => e as Error & { retryable: boolean });
     // Assess
@@ -98,7 +104,7 @@ describe('SQS job queue', () => {
   it('dead-letters with the reason and context as message attributes', async () => {
     // Prepare
     const dlqUrls = { check: 'https://sqs.us-east-1.amazonaws.com/1/check-dlq', export: 'x', microservice: 'x', 'live-health': 'x' };
-    const sink = createSqsDeadLetterSink({ dlqUrls, client: createSqsClient({ ...fast, endpoint: sqs.url }) });
+    const sink = createSqsDeadLetterSink({ dlqUrls, client: sqsClient({ ...fast, endpoint: sqs.url }) });
     // Act
     await sink.send({ kind: 'check', body: '{"not":"a job"}', reason: 'SQS message: version: expected 1', errorName: 'ValidationError', failedAt: '2026-11-27T07:00:00.000Z', attempts: 1 });
     // Assess
@@ -122,12 +128,14 @@ describe('DynamoDB idempotency store (dynalite)', () => {
     server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await createDynamoDbClient({ ...fast, endpoint }).call('CreateTable', {
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    });
+    await dynamoDbClient({ ...fast, endpoint }).send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
   });
   afterAll(async () => {
     await new Promise<void>((r) => server.close(() => r()));
@@ -135,7 +143,7 @@ describe('DynamoDB idempotency store (dynalite)', () => {
 
   it('claims once, answers in-progress while held and completed after, and frees a released claim', async () => {
     // Prepare
-    const store = createDynamoDbIdempotencyStore({ tableName, client: createDynamoDbClient({ ...fast, endpoint }) });
+    const store = createDynamoDbIdempotencyStore({ tableName, client: dynamoDbClient({ ...fast, endpoint }) });
     // Act + Assess
     expect(await store.claim('notification#1', { lockSeconds: 30 })).toEqual({ status: 'claimed' });
     expect(await store.claim('notification#1', { lockSeconds: 30 })).toEqual({ status: 'in-progress' });
@@ -143,15 +151,15 @@ describe('DynamoDB idempotency store (dynalite)', () => {
     expect(await store.claim('notification#1', { lockSeconds: 30 })).toEqual({ status: 'claimed' });
     await store.complete('notification#1', { ttlSeconds: 3600 });
     expect(await store.claim('notification#1', { lockSeconds: 30 })).toEqual({ status: 'completed' });
-    const item = await createDynamoDbClient({ ...fast, endpoint }).call<{ Item: Record<string, { S?: string; N?: string }> }>('GetItem', { TableName: tableName, Key: { pk: { S: 'idem#notification#1' } } });
-    expect(item.Item.status).toEqual({ S: 'completed' });
-    expect(Number(item.Item.expiresAt!.N)).toBeGreaterThan(Date.now() / 1000 + 3500);
+    const item = await dynamoDbClient({ ...fast, endpoint }).send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'idem#notification#1' } } }));
+    expect(item.Item?.status).toEqual({ S: 'completed' });
+    expect(Number(item.Item?.expiresAt?.N)).toBeGreaterThan(Date.now() / 1000 + 3500);
   });
 
   it('lets an expired lock be taken over; the old owner can then neither complete nor release the new claim', async () => {
     // Prepare
     let t = Date.now();
-    const client = () => createDynamoDbClient({ ...fast, endpoint });
+    const client = () => dynamoDbClient({ ...fast, endpoint });
     const a = createDynamoDbIdempotencyStore({ tableName, client: client(), now: () => t });
     const a2 = createDynamoDbIdempotencyStore({ tableName, client: client(), now: () => t });
     const b = createDynamoDbIdempotencyStore({ tableName, client: client(), now: () => t });
@@ -162,7 +170,7 @@ describe('DynamoDB idempotency store (dynalite)', () => {
     t += 31_000;
     const takeover = await b.claim('k2', { lockSeconds: 30 });
     const takeover3 = await b.claim('k3', { lockSeconds: 30 });
-    const lateComplete = await a.complete('k2', { ttlSeconds: 60 }).then(() => 'completed', (e: Error) => e.message);
+    const lateComplete = await a.complete('k2', { ttlSeconds: 60 }).then(() => 'completed', (e: Error) => e.name);
     await a2.release('k3');
     // Assess
     expect([takeover.status, takeover3.status]).toEqual(['claimed', 'claimed']);
@@ -173,7 +181,7 @@ describe('DynamoDB idempotency store (dynalite)', () => {
 
   it('gives a key to exactly one of many concurrent claimers', async () => {
     // Prepare
-    const stores = Array.from({ length: 5 }, () => createDynamoDbIdempotencyStore({ tableName, client: createDynamoDbClient({ ...fast, endpoint }) }));
+    const stores = Array.from({ length: 5 }, () => createDynamoDbIdempotencyStore({ tableName, client: dynamoDbClient({ ...fast, endpoint }) }));
     // Act
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % 5]!.claim('race', { lockSeconds: 30 })));
     // Assess
@@ -198,7 +206,7 @@ describe('S3 archive (s3rver for S3 compatibility)', () => {
 
   it('puts and reads back an archived notification at its key', async () => {
     // Prepare: s3rver knows only its own credentials.
-    const store = createS3LiteBlobStore({ bucket: 'reports', endpoint, region: 'us-east-1', credentials: () => ({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }) });
+    const store = createS3BlobStore({ bucket: 'reports', client: s3Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }) });
     const body = JSON.stringify({ body: '{"name":"Caf\\u00e9 \\/ 日本"}' });
     // Act
     const put = await store.putBytes('archive/notifications/2026/11/27/33578094492.json', body, { contentType: 'application/json', metadata: { 'event-notification-job-id': '33578094492' } });
@@ -212,12 +220,12 @@ describe('S3 archive (s3rver for S3 compatibility)', () => {
 
 });
 
-describe('S3 archive signatures (checked with the SDK signer; s3rver does not check SigV4)', () => {
+describe('S3 archive signatures (the SDK client against a stand-in that checks SigV4 with the SDK signer; s3rver does not)', () => {
   it('signs PUT and GET as the SDK does, content checksum included, and is refused with a wrong key', async () => {
     // Prepare
     const peer = await startSigningCheckS3();
-    const good = createS3LiteBlobStore({ bucket: 'reports', endpoint: peer.url, ...fast });
-    const bad = createS3LiteBlobStore({ bucket: 'reports', endpoint: peer.url, ...fast, credentials: () => ({ ...TEST_CREDENTIALS, secretAccessKey: 'nope' }) });
+    const good = createS3BlobStore({ bucket: 'reports', client: s3Client({ endpoint: peer.url, ...fast }) });
+    const bad = createS3BlobStore({ bucket: 'reports', client: s3Client({ endpoint: peer.url, ...fast, credentials: async () => ({ ...TEST_CREDENTIALS, secretAccessKey: 'nope' }) }) });
     const key = 'archive/notifications/2026/11/27/a b+c.json';
     // Act
     await good.putBytes(key, '{"a":1}', { contentType: 'application/json' });
@@ -236,7 +244,7 @@ describe('Secrets Manager (webhook secrets)', () => {
     // Prepare
     const peer = await startFakeSecretsManager({ 'kreports/webhook-secrets': '{"secrets":["current","previous"]}' });
     let now = 0;
-    const read = cachedSecretString('kreports/webhook-secrets', { client: createSecretsManagerClient({ ...fast, endpoint: peer.url }), ttlMs: 1000, now: () => now });
+    const read = cachedSecretString('kreports/webhook-secrets', { client: secretsManagerClient({ ...fast, endpoint: peer.url }), ttlMs: 1000, now: () => now });
     // Act
     const first = parseWebhookSecrets(await read());
     await read();
@@ -257,7 +265,7 @@ describe('Secrets Manager (webhook secrets) gone wrong', () => {
   it('a webhook secrets value that is not valid JSON answers 503 and its text reaches no log line', async () => {
     // Prepare: an operator forgot the quotes; V8's JSON.parse message would quote the secret.
     const peer = await startFakeSecretsManager({ 'kreports/webhook-secrets': '{"secrets": [leakysecret0123456789]}' });
-    const read = cachedSecretString('kreports/webhook-secrets', { client: createSecretsManagerClient({ ...fast, endpoint: peer.url }) });
+    const read = cachedSecretString('kreports/webhook-secrets', { client: secretsManagerClient({ ...fast, endpoint: peer.url }) });
     const logger = createMemoryLogger('receiver');
     const receiver = createReceiver({ config: testConfig(), partnerId: 4242, secrets: async () => parseWebhookSecrets(await read()), queue: new RecordingJobQueue(), archive: new MemoryBlobStore(), idempotency: memoryIdempotencyStore(), logger });
     // Act

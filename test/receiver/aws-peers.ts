@@ -176,13 +176,15 @@ export async function startSigningCheckS3(region = 'us-east-1'): Promise<{ url: 
       res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>no</Message></Error>');
       return;
     }
+    // The SDK adds `?x-id=PutObject` / `?x-id=GetObject` to the object's path: the key is the path alone.
+    const objectPath = decodeURIComponent(received.path.split('?')[0]!);
     if (req.method === 'PUT') {
-      objects.set(decodeURIComponent(received.path), { body, headers: received.headers });
+      objects.set(objectPath, { body, headers: received.headers });
       res.writeHead(200);
       res.end();
       return;
     }
-    const found = objects.get(decodeURIComponent(received.path));
+    const found = objects.get(objectPath);
     res.writeHead(found ? 200 : 404);
     res.end(found?.body ?? '<Error><Code>NoSuchKey</Code></Error>');
   });

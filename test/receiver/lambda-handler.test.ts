@@ -1,7 +1,7 @@
 /**
  * The receiver Lambda handler with API Gateway HTTP API (payload 2.0) events, wired to local
- * stand-ins of SQS, DynamoDB (dynalite), S3 and Secrets Manager through the AWS_ENDPOINT_URL_*
- * variables — the same code path as in AWS, no AWS reached.
+ * stand-ins of SQS, DynamoDB (dynalite), S3 and Secrets Manager through the AWS SDK's own
+ * AWS_ENDPOINT_URL_<SERVICE> variables — the same code path as in AWS, no AWS reached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { createDynamoDbClient } from '../../shared/idempotency/dynamodb-idempotency-store.js';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { dynamoDbClient } from '../../shared/aws-clients/dynamodb.js';
 import type { HttpApiEvent, HttpApiResult } from '../../shared/webhook/lambda-receiver.js';
 import { startFakeSecretsManager, startFakeSqs, startSigningCheckS3, TEST_CREDENTIALS, type FakeSqs, type JsonPeer } from './aws-peers.js';
 import { PREVIOUS_SECRET, SECRET, TEST_CONFIG_RAW } from './helpers.js';
@@ -61,12 +62,14 @@ beforeAll(async () => {
   dynamo = dynalite({ createTableMs: 0 });
   await new Promise<void>((r) => dynamo.listen(0, '127.0.0.1', r));
   const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-  await createDynamoDbClient({ endpoint: dynamoUrl, credentials: () => TEST_CREDENTIALS }).call('CreateTable', {
-    TableName: 'state',
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  await dynamoDbClient({ endpoint: dynamoUrl, region: 'us-east-1', credentials: TEST_CREDENTIALS }).send(
+    new CreateTableCommand({
+      TableName: 'state',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
   dir = await mkdtemp(join(tmpdir(), 'lambda-receiver-'));
   await writeFile(join(dir, 'reporting-config.json'), JSON.stringify(TEST_CONFIG_RAW));
   Object.assign(process.env, {
@@ -90,7 +93,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SQS: sqs.url,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
     AWS_ENDPOINT_URL_S3: s3.url,
-    AWS_ENDPOINT_URL_SECRETSMANAGER: secrets.url,
+    // The SDK's service-specific endpoint variable (service id "Secrets Manager").
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     LOG_LEVEL: 'error',
   });
   ({ handler } = await import('../../functions/receiver/index.js'));

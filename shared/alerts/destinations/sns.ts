@@ -1,15 +1,13 @@
 /**
  * Amazon SNS: publishes the alert's text (subject = title) with message attributes for filtering
- * subscriptions (`kind`, `severity`, `rule`, `job`).
- *
- * SNS speaks the AWS Query protocol (form-encoded POST, XML answers); we send `Publish` through the
- * small signed HTTP helper in `shared/aws/` instead of the AWS SDK, so a worker does not carry the
- * SDK in its bundle. Throttling, 5xx and network errors are retryable; NotFound, AuthorizationError,
- * InvalidParameter are permanent (wrong topic ARN or missing `sns:Publish` permission).
+ * subscriptions (`kind`, `severity`, `rule`, `job`), through `@aws-sdk/client-sns` (its client is
+ * loaded on the first publish: most deployments never alert to SNS). Throttling, 5xx and network
+ * errors are retryable; NotFound, AuthorizationError, InvalidParameter are permanent (wrong topic
+ * ARN or missing `sns:Publish` permission).
  */
 import type { AlertMessage } from '../alert-message.js';
 import { DestinationError, type AlertDestination } from './destination.js';
-import { AwsServiceError, endpointFor, sendAws, type AwsHttpResponse } from '../../aws/aws-http.js';
+import { awsErrorCode, awsHttpStatus, isRetryableAwsError } from '../../aws-clients/aws-errors.js';
 
 export interface SnsPublishInput {
   readonly topicArn: string;
@@ -27,35 +25,25 @@ export function snsSubject(title: string): string {
   return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
 }
 
-/** The form body of a Query-protocol `Publish`. */
-export function publishForm(input: SnsPublishInput): string {
-  const form = new URLSearchParams({ Action: 'Publish', Version: '2010-03-31', TopicArn: input.topicArn, Message: input.message, Subject: snsSubject(input.subject) });
-  Object.entries(input.attributes).forEach(([name, value], i) => {
-    const n = i + 1;
-    form.set(`MessageAttributes.entry.${n}.Name`, name);
-    form.set(`MessageAttributes.entry.${n}.Value.DataType`, 'String');
-    form.set(`MessageAttributes.entry.${n}.Value.StringValue`, value || '-');
-  });
-  return form.toString();
-}
-
-function parseQueryError(res: AwsHttpResponse): { code: string; message: string; details: Record<string, unknown> } {
-  const xml = res.body.toString('utf8');
-  const code = /<Code>([^<]+)<\/Code>/.exec(xml)?.[1] ?? `HTTP${res.status}`;
-  const message = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1] ?? '';
-  return { code, message, details: {} };
-}
-
-/** The real publisher: region from the topic ARN, endpoint from `AWS_ENDPOINT_URL_SNS` or the public one. */
-export function createSnsPublisher(options: { endpoint?: string; timeoutMs?: number } = {}): SnsPublisher {
+/** The real publisher: the SNS client of the topic's region (from its ARN), created once per region. */
+export function createSnsPublisher(options: { endpoint?: string } = {}): SnsPublisher {
+  const clients = new Map<string, import('@aws-sdk/client-sns').SNSClient>();
   return async (input) => {
+    const [{ PublishCommand }, { snsClient }] = await Promise.all([import('@aws-sdk/client-sns'), import('../../aws-clients/sns.js')]);
     const region = input.topicArn.split(':')[3] || undefined;
-    const regionName = region ?? process.env.AWS_REGION ?? 'us-east-1';
-    const url = new URL(options.endpoint ?? endpointFor('sns', regionName));
-    await sendAws(
-      { service: 'sns', region: regionName, timeoutMs: options.timeoutMs ?? 5000 },
-      { method: 'POST', url, operation: 'Publish', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: publishForm(input) },
-      parseQueryError,
+    const key = region ?? '';
+    let client = clients.get(key);
+    if (!client) {
+      client = snsClient({ ...(region ? { region } : {}), ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+      clients.set(key, client);
+    }
+    await client.send(
+      new PublishCommand({
+        TopicArn: input.topicArn,
+        Message: input.message,
+        Subject: snsSubject(input.subject),
+        MessageAttributes: Object.fromEntries(Object.entries(input.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value || '-' }])),
+      }),
     );
   };
 }
@@ -63,7 +51,7 @@ export function createSnsPublisher(options: { endpoint?: string; timeoutMs?: num
 let defaultPublisher: SnsPublisher | undefined;
 export const publishToSns: SnsPublisher = (input) => (defaultPublisher ??= createSnsPublisher())(input);
 
-const PERMANENT = new Set(['NotFound', 'NotFoundException', 'AuthorizationError', 'AuthorizationErrorException', 'InvalidParameter', 'InvalidParameterValue', 'InvalidClientTokenId', 'KMSDisabled', 'KMSDisabledException']);
+const PERMANENT = new Set(['NotFound', 'NotFoundException', 'AuthorizationError', 'AuthorizationErrorException', 'InvalidParameter', 'InvalidParameterException', 'InvalidParameterValue', 'InvalidParameterValueException', 'InvalidClientTokenId', 'KMSDisabled', 'KMSDisabledException']);
 
 export interface SnsDestinationOptions {
   readonly name: string;
@@ -80,9 +68,9 @@ export function createSnsDestination(options: SnsDestinationOptions): AlertDesti
       try {
         await publish({ topicArn: options.topicArn, subject: message.title, message: message.text, attributes: { kind: message.kind, severity: message.severity, rule: message.rule, job: message.job } });
       } catch (error) {
-        const code = error instanceof AwsServiceError ? error.code : ((error as { code?: string; name?: string })?.code ?? (error as Error)?.name ?? 'Error');
-        const status = error instanceof AwsServiceError ? error.statusCode : undefined;
-        const retryable = !PERMANENT.has(code) && (error instanceof AwsServiceError ? error.retryable : true);
+        const code = awsErrorCode(error);
+        const status = awsHttpStatus(error);
+        const retryable = !PERMANENT.has(code) && isRetryableAwsError(error);
         throw new DestinationError(options.name, `SNS Publish failed (${code})${retryable ? '; will retry' : ': check the topic ARN and the function role (sns:Publish)'}.`, {
           retryable,
           ...(status ? { status } : {}),

@@ -1,26 +1,31 @@
 /**
- * Reads a Secrets Manager secret string (GetSecretValue, JSON 1.1) through the small signed client,
- * with a cache so a warm Lambda does not ask on every request and a rotated value is picked up
- * within `ttlMs`. Used by the receiver for its webhook secrets without the SDK at cold start.
+ * Reads AWS Secrets Manager secret strings (`GetSecretValue`, `@aws-sdk/client-secrets-manager`)
+ * with a cache, so a warm Lambda does not ask on every request and a rotated value is picked up
+ * within `ttlMs`. Used by the receiver (webhook secrets), the workers (Kaltura credentials,
+ * destination secrets) and the CLI (`{ secret }` references).
  */
-import { createAwsJsonClient, type AwsJsonClient } from './aws-json-client.js';
-import type { AwsHttpOptions } from './aws-http.js';
-import { SecretNotFoundError } from '../secrets/resolve-secret.js';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { secretsManagerClient } from '../aws-clients/secrets-manager.js';
+import { SecretNotFoundError } from './resolve-secret.js';
 
-export function createSecretsManagerClient(options: Partial<AwsHttpOptions> & { endpoint?: string } = {}): AwsJsonClient {
-  return createAwsJsonClient({ service: 'secretsmanager', targetPrefix: 'secretsmanager', jsonVersion: '1.1', ...options });
+export interface CachedSecretOptions {
+  /** Default: the execution environment's shared Secrets Manager client. */
+  readonly client?: Pick<SecretsManagerClient, 'send'>;
+  /** How long a value is used before it is read again. Default 5 minutes. */
+  readonly ttlMs?: number;
+  readonly now?: () => number;
 }
 
-export function cachedSecretString(secretId: string, options: { client?: AwsJsonClient; ttlMs?: number; now?: () => number } = {}): () => Promise<string> {
-  const client = options.client ?? createSecretsManagerClient();
+/** A reader of one secret's string; concurrent first reads share one request. */
+export function cachedSecretString(secretId: string, options: CachedSecretOptions = {}): () => Promise<string> {
   const ttl = options.ttlMs ?? 300_000;
   const now = options.now ?? Date.now;
   let cached: { value: string; at: number } | undefined;
   let inflight: Promise<string> | undefined;
   return async () => {
     if (cached && now() - cached.at < ttl) return cached.value;
-    inflight ??= client
-      .call<{ SecretString?: string }>('GetSecretValue', { SecretId: secretId })
+    inflight ??= (options.client ?? secretsManagerClient())
+      .send(new GetSecretValueCommand({ SecretId: secretId }))
       .then((out) => {
         if (!out.SecretString) throw new SecretNotFoundError(`Secrets Manager "${secretId}"`);
         cached = { value: out.SecretString, at: now() };
