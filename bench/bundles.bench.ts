@@ -25,7 +25,10 @@
  * invocation — what a cold request actually costs; moving work from init into the first call
  * (lazy imports) does not lower it. The init and first-invocation ratios are shown too, and the
  * init ratio to an empty handler as information. The scheduler is held to the worker target
- * against the SQS baseline (it only sends to SQS).
+ * against the SQS baseline (it only sends to SQS). One more row is information only:
+ * `receiver-clients-handler`, a minimal handler with the receiver's four SDK clients (Secrets
+ * Manager, DynamoDB, S3, SQS; one call each), which separates what those clients cost from what the
+ * project's own code adds.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -175,6 +178,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
       ['empty-handler', join(root, 'bench', 'baselines', 'empty-handler.ts')],
       ['sqs-handler', join(root, 'bench', 'baselines', 'sqs-handler.ts')],
       ['s3-sqs-handler', join(root, 'bench', 'baselines', 's3-sqs-handler.ts')],
+      ['receiver-clients-handler', join(root, 'bench', 'baselines', 'receiver-clients-handler.ts')],
       ...FUNCTIONS.map((f): [string, string] => [f.name, join(functionsDir, f.name, 'index.ts')]),
     ];
     for (const [name, entry] of entries) {
@@ -251,6 +255,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
     add('empty-handler', 'receiver', () => ({}), statusOutcome);
     add('sqs-handler', 'receiver', apiEvent, statusOutcome);
     add('s3-sqs-handler', 'export', () => sqsEvent('export'), batchOutcome);
+    add('receiver-clients-handler', 'receiver', apiEvent, statusOutcome);
     for (const f of FUNCTIONS) {
       if (f.construct === 'receiver') add(f.name, f.construct, apiEvent, statusOutcome);
       else if (f.construct === 'scheduler') add(f.name, f.construct, () => ({ schedule: 'weekly-exports', scheduledTime: new Date().toISOString() }), (v) => `${(v as { jobs?: number } | null)?.jobs ?? '?'} jobs queued`);
@@ -306,7 +311,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
         outcome: problems.get(name) ?? [...(outcomes.get(name) ?? [])].join('; '),
       };
     };
-    const rows = [row('empty-handler'), row('sqs-handler'), row('s3-sqs-handler'), ...FUNCTIONS.map((f) => row(f.name, f.baseline))];
+    const rows = [row('empty-handler'), row('sqs-handler'), row('s3-sqs-handler'), { ...row('receiver-clients-handler', 'sqs-handler'), function: 'receiver-clients-handler (info)' }, ...FUNCTIONS.map((f) => row(f.name, f.baseline))];
     const targets: BenchTarget[] = FUNCTIONS.map((f) => {
       const target = `${f.name}: init + first invocation CPU <= ${f.maxRatio}x ${f.baseline}`;
       const fig = figures.get(f.name);
