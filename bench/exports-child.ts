@@ -15,7 +15,7 @@ import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createRequire } from 'node:module';
 
 interface Input {
-  readonly side: 'ours' | 'naive';
+  readonly side: 'ours' | 'lib-storage' | 'naive';
   readonly serviceUrl: string;
   readonly partnerId: number;
   readonly adminSecret: string;
@@ -62,9 +62,28 @@ async function prepareOurs(): Promise<() => Promise<{ rows: number; bytes: numbe
         rowLimit: Number.MAX_SAFE_INTEGER,
       }),
   };
-  const result = await runExport({ api, blobStore: createS3BlobStore({ bucket: input.bucket, client: s3 }), prefix: 'bench/' }, message);
+  const blobStore = input.side === 'lib-storage' ? await libStorageBlobStore(input.bucket) : createS3BlobStore({ bucket: input.bucket, client: s3 });
+  const result = await runExport({ api, blobStore, prefix: 'bench/' }, message);
   await client.close();
   return { rows: result.manifest.rows, bytes: result.manifest.bytes };
+  };
+}
+
+/** A `BlobStore` on `@aws-sdk/lib-storage`'s `Upload` (same part size and queue as ours), hashing as the bytes pass. */
+async function libStorageBlobStore(bucket: string): Promise<import('../shared/ports/blob-store.js').BlobStore> {
+  const { Upload } = await import('@aws-sdk/lib-storage');
+  const { HashingCounter, hashed } = await import('../shared/storage/hashing.js');
+  const { Readable } = await import('node:stream');
+  const putStream = async (key: string, body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, meta: { contentType: string }) => {
+    const counter = new HashingCounter();
+    const upload = new Upload({ client: s3, queueSize: 2, partSize: 5 * 1024 * 1024, leavePartsOnError: false, params: { Bucket: bucket, Key: key, Body: Readable.from(hashed(body, counter)), ContentType: meta.contentType } });
+    await upload.done();
+    return { key, ...counter.digest() };
+  };
+  return {
+    putStream,
+    putBytes: (key, body, meta) => putStream(key, [body], meta),
+    getBytes: async () => undefined,
   };
 }
 
@@ -105,7 +124,7 @@ async function prepareNaive(): Promise<() => Promise<{ rows: number; bytes: numb
   };
 }
 
-const exportNow = input.side === 'ours' ? await prepareOurs() : await prepareNaive();
+const exportNow = input.side === 'naive' ? await prepareNaive() : await prepareOurs();
 const peaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
 const sampler = setInterval(() => {
   if (!process.env.BENCH_DEBUG) return;

@@ -32,7 +32,8 @@ export function sdkClientConfig(options: AwsClientOptions, defaults: { requestTi
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: options.requestTimeoutMs ?? defaults.requestTimeoutMs },
+    // Without throwOnRequestTimeout the handler only logs a warning when the timeout passes, and waits on.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: options.requestTimeoutMs ?? defaults.requestTimeoutMs, throwOnRequestTimeout: true },
   };
 }
 

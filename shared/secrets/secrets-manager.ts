@@ -1,40 +1,36 @@
 /**
- * Reads AWS Secrets Manager secret strings (`GetSecretValue`, `@aws-sdk/client-secrets-manager`)
- * with a cache, so a warm Lambda does not ask on every request and a rotated value is picked up
- * within `ttlMs`. Used by the receiver (webhook secrets), the workers (Kaltura credentials,
+ * Reads AWS Secrets Manager secret strings with a cache, so a warm Lambda does not ask on every
+ * request and a rotated value is picked up within `ttlMs`: Powertools' `SecretsProvider` (cache
+ * with a max age) on the project's Secrets Manager client (`@aws-sdk/client-secrets-manager`,
+ * shared/aws-clients/). Used by the receiver (webhook secrets), the workers (Kaltura credentials,
  * destination secrets) and the CLI (`{ secret }` references).
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretsManagerClient } from '../aws-clients/secrets-manager.js';
 import { SecretNotFoundError } from './resolve-secret.js';
 
 export interface CachedSecretOptions {
   /** Default: the execution environment's shared Secrets Manager client. */
-  readonly client?: Pick<SecretsManagerClient, 'send'>;
+  readonly client?: SecretsManagerClient;
   /** How long a value is used before it is read again. Default 5 minutes. */
   readonly ttlMs?: number;
-  readonly now?: () => number;
 }
 
-/** A reader of one secret's string; concurrent first reads share one request. */
+/** A reader of one secret's string. A failure is the SDK's own error (Powertools' wrapper removed), so callers can classify it. */
 export function cachedSecretString(secretId: string, options: CachedSecretOptions = {}): () => Promise<string> {
-  const ttl = options.ttlMs ?? 300_000;
-  const now = options.now ?? Date.now;
-  let cached: { value: string; at: number } | undefined;
-  let inflight: Promise<string> | undefined;
+  const maxAge = Math.max(1, Math.round((options.ttlMs ?? 300_000) / 1000));
+  let provider: SecretsProvider | undefined;
   return async () => {
-    if (cached && now() - cached.at < ttl) return cached.value;
-    inflight ??= (options.client ?? secretsManagerClient())
-      .send(new GetSecretValueCommand({ SecretId: secretId }))
-      .then((out) => {
-        if (!out.SecretString) throw new SecretNotFoundError(`Secrets Manager "${secretId}"`);
-        cached = { value: out.SecretString, at: now() };
-        return out.SecretString;
-      })
-      .finally(() => {
-        inflight = undefined;
-      });
-    return inflight;
+    provider ??= new SecretsProvider({ awsSdkV3Client: options.client ?? secretsManagerClient() });
+    let value: string | Uint8Array | undefined;
+    try {
+      value = await provider.get(secretId, { maxAge });
+    } catch (error) {
+      throw (error as { cause?: unknown }).cause ?? error;
+    }
+    if (typeof value !== 'string' || value === '') throw new SecretNotFoundError(`Secrets Manager "${secretId}"`);
+    return value;
   };
 }
 

@@ -72,7 +72,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     };
     const free: Buffer[] = [];
     const inFlight = new Set<Promise<void>>();
-    const parts: Array<{ PartNumber: number; ETag: string }> = [];
+    const parts: Array<{ PartNumber: number; ETag: string; ChecksumCRC32?: string }> = [];
     let uploadId: string | undefined;
     let uploadError: unknown;
     let current: Buffer | undefined;
@@ -82,13 +82,15 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
 
     const takeBuffer = () => free.pop() ?? Buffer.allocUnsafe(partSize);
     const sendPart = async (buffer: Buffer, length: number) => {
-      uploadId ??= (await s3().send(new CreateMultipartUploadCommand(objectParams))).UploadId;
+      // The SDK checksums every part (CRC32, its default integrity protection); S3 accepts part checksums
+      // only for an upload created with that algorithm, and then wants each one back at completion.
+      uploadId ??= (await s3().send(new CreateMultipartUploadCommand({ ...objectParams, ChecksumAlgorithm: 'CRC32' }))).UploadId;
       if (!uploadId) throw new Error('CreateMultipartUpload returned no UploadId');
       const number = ++partNumber;
       const task = s3()
-        .send(new UploadPartCommand({ Bucket: options.bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: buffer.subarray(0, length), ContentLength: length }))
+        .send(new UploadPartCommand({ Bucket: options.bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: buffer.subarray(0, length), ContentLength: length, ChecksumAlgorithm: 'CRC32' }))
         .then((res) => {
-          parts.push({ PartNumber: number, ETag: res.ETag ?? '' });
+          parts.push({ PartNumber: number, ETag: res.ETag ?? '', ...(res.ChecksumCRC32 ? { ChecksumCRC32: res.ChecksumCRC32 } : {}) });
           free.push(buffer);
         })
         .catch((error: unknown) => {

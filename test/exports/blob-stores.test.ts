@@ -81,6 +81,28 @@ describe('S3 blob store (real @aws-sdk/client-s3 against s3rver on loopback)', (
     }
   });
 
+  it('creates the multipart upload with the checksum algorithm the SDK checksums parts with, and completes with each part\'s checksum', async () => {
+    // Prepare: s3rver returns no part checksums; S3 does, and then wants each one back at completion.
+    const seen: Array<{ command: string; input: Record<string, unknown> }> = [];
+    s3.client.middlewareStack.add((next, ctx) => async (args) => {
+      seen.push({ command: String(ctx.commandName), input: args.input as Record<string, unknown> });
+      const out = await next(args);
+      if (ctx.commandName === 'UploadPartCommand') (out.output as { ChecksumCRC32?: string }).ChecksumCRC32 = `crc-${(args.input as { PartNumber: number }).PartNumber}`;
+      return out;
+    }, { step: 'initialize', name: 'checksums' });
+    const store = createS3BlobStore({ bucket: s3.bucket, client: s3.client, partSize: 5 * MiB, queueSize: 2 });
+    try {
+      // Act
+      await store.putStream('big/checksummed.csv', Readable.from(chunks(bytes(11 * MiB, 3), 256 * 1024)), { contentType: 'text/csv' });
+      // Assess
+      expect(seen.find((c) => c.command === 'CreateMultipartUploadCommand')?.input.ChecksumAlgorithm).toBe('CRC32');
+      const complete = seen.find((c) => c.command === 'CompleteMultipartUploadCommand')?.input as { MultipartUpload: { Parts: Array<{ PartNumber: number; ChecksumCRC32?: string }> } };
+      expect(complete.MultipartUpload.Parts.map((p) => [p.PartNumber, p.ChecksumCRC32])).toEqual([[1, 'crc-1'], [2, 'crc-2'], [3, 'crc-3']]);
+    } finally {
+      s3.client.middlewareStack.remove('checksums');
+    }
+  });
+
   it.each([
     ['exactly one part', 5 * MiB],
     ['exactly two parts', 10 * MiB],

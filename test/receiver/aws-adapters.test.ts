@@ -3,7 +3,7 @@
  * (dynalite) for the idempotency store's conditional writes, an S3-compatible server (s3rver) for
  * the archive, and SQS / Secrets Manager stand-ins that check every signature with the SDK's signer.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,23 @@ describe('SQS job queue', () => {
     // Assess
     expect(String(error?.message)).toContain('InvalidSignatureException');
     expect(error?.retryable).toBe(false);
+  });
+
+  it('gives up on an endpoint that accepts the connection but never answers, with a retryable error', async () => {
+    // Prepare: the SDK's request timeout only warns unless told to throw (client-options.ts); a hung call would hold the receiver.
+    const { createServer } = await import('node:http');
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const queue = createSqsJobQueue({ queueUrls, client: sqsClient({ ...fast, endpoint, maxAttempts: 1, requestTimeoutMs: 300 }) });
+    // Act
+    const error = await queue.send('check', jobMessages(1)).catch((e: unknown) => e);
+    silent.closeAllConnections();
+    silent.close();
+    // Assess
+    expect(error).toBeInstanceOf(QueueSendError);
+    expect((error as QueueSendError).retryable).toBe(true);
+    expect((error as Error).message).toMatch(/TimeoutError/);
   });
 
   it('dead-letters with the reason and context as message attributes', async () => {
@@ -241,15 +258,16 @@ describe('S3 archive signatures (the SDK client against a stand-in that checks S
 
 describe('Secrets Manager (webhook secrets)', () => {
   it('reads and caches the secrets list, and parses its forms', async () => {
-    // Prepare
+    // Prepare: only Date is faked (the cache's clock); timers and the network stay real.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
     const peer = await startFakeSecretsManager({ 'kreports/webhook-secrets': '{"secrets":["current","previous"]}' });
-    let now = 0;
-    const read = cachedSecretString('kreports/webhook-secrets', { client: secretsManagerClient({ ...fast, endpoint: peer.url }), ttlMs: 1000, now: () => now });
+    const read = cachedSecretString('kreports/webhook-secrets', { client: secretsManagerClient({ ...fast, endpoint: peer.url }), ttlMs: 1000 });
     // Act
     const first = parseWebhookSecrets(await read());
     await read();
-    now = 2000;
+    vi.setSystemTime(Date.now() + 2000);
     await read();
+    vi.useRealTimers();
     // Assess
     expect(first).toEqual(['current', 'previous']);
     expect(peer.requests).toHaveLength(2);
