@@ -80,3 +80,30 @@ describe('SNS client', () => {
     expect(error).toBeInstanceOf(NotFoundException);
   });
 });
+
+describe('IAM checks (authorize)', () => {
+  it('refuses with each service\'s access-denied error, and records what was refused', async () => {
+    // Prepare: only the caller with session token "allowed" may do anything.
+    const guarded = await startAwsStandIn({ credentials: CREDENTIALS, region: REGION, authorize: ({ principal }) => principal === 'allowed' });
+    const as = (sessionToken: string) => ({ region: REGION, endpoint: guarded.url, credentials: { ...CREDENTIALS, sessionToken }, maxAttempts: 1 });
+    const { url, arn } = guarded.createQueue('guarded');
+    try {
+      // Act
+      const allowed = await new SQSClient(as('allowed')).send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'ok' }));
+      const sqsError = await new SQSClient(as('intruder')).send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '1', MessageBody: 'no' }] })).catch((e: unknown) => e);
+      const snsError = await new SNSClient(as('intruder')).send(new PublishCommand({ TopicArn: guarded.topicArn('t'), Message: 'no' })).catch((e: unknown) => e);
+      // Assess
+      expect(allowed.MessageId).toBeDefined();
+      expect(sqsError).toMatchObject({ name: expect.stringMatching(/AccessDenied/), $metadata: { httpStatusCode: 403 } });
+      expect(snsError).toMatchObject({ name: expect.stringMatching(/AuthorizationError/), $metadata: { httpStatusCode: 403 } });
+      expect(guarded.denied).toEqual([
+        { principal: 'intruder', action: 'sqs:SendMessage', resource: arn },
+        { principal: 'intruder', action: 'sns:Publish', resource: guarded.topicArn('t') },
+      ]);
+      expect(guarded.queue(url)!.messages.map((m) => m.body)).toEqual(['ok']);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
+

@@ -16,6 +16,11 @@
  * recomputed with the SDK's own signer (`sdkSignatureMatches`, test/receiver/aws-peers.ts) and
  * refused when it does not match, as AWS would: a bundle that signs for the wrong region, service
  * or body fails here too.
+ *
+ * With `authorize`, every call is also checked as IAM would check it — the caller (its session
+ * token, which is how Lambda's role credentials differ) may do the action (`sqs:SendMessage`,
+ * `sns:Publish`, `secretsmanager:GetSecretValue`...) on the resource's ARN — and refused with the
+ * service's real access-denied error otherwise.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -76,6 +81,16 @@ export interface PublishedSns {
   readonly messageId: string;
 }
 
+/** One call as IAM sees it. */
+export interface AuthorizationRequest {
+  /** The caller's session token (Lambda: one per execution role). */
+  readonly principal: string | undefined;
+  /** e.g. `sqs:SendMessage` (batch operations are authorised as their single action, as in IAM). */
+  readonly action: string;
+  /** The ARN of the queue, topic or secret. */
+  readonly resource: string;
+}
+
 export interface AwsStandIn {
   /** Endpoint for every `AWS_ENDPOINT_URL_<SERVICE>` it stands for. */
   readonly url: string;
@@ -85,6 +100,8 @@ export interface AwsStandIn {
   readonly requests: Array<ReceivedRequest & { service: string; operation: string; protocol: 'json' | 'query' }>;
   /** Requests refused for a signature that did not match. */
   readonly rejectedSignatures: number;
+  /** Calls `authorize` refused. */
+  readonly denied: AuthorizationRequest[];
   readonly published: PublishedSns[];
   /** Creates (or returns) the queue `name`; its URL points at this stand-in. */
   createQueue(name: string): { url: string; arn: string };
@@ -219,7 +236,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startAwsStandIn(options: { credentials: StandInCredentials; region?: string; accountId?: string }): Promise<AwsStandIn> {
+export async function startAwsStandIn(options: {
+  /** Keys requests must be signed with; the session token may differ per caller (see `authorize`). */
+  credentials: StandInCredentials;
+  region?: string;
+  accountId?: string;
+  /** IAM: may this caller do this action on this resource? Default: everything is allowed. */
+  authorize?: (request: AuthorizationRequest) => boolean;
+}): Promise<AwsStandIn> {
   const region = options.region ?? 'eu-west-1';
   const accountId = options.accountId ?? '111122223333';
   const queues = new Map<string, StandInQueue>();
@@ -227,6 +251,18 @@ export async function startAwsStandIn(options: { credentials: StandInCredentials
   const published: PublishedSns[] = [];
   const requests: AwsStandIn['requests'] = [];
   let rejected = 0;
+  const denied: AuthorizationRequest[] = [];
+  /** The caller of the request being answered: set just before a (synchronous) operation handler runs. */
+  let principal: string | undefined;
+  const authorize = (action: string, resource: string, fault: () => AwsFault) => {
+    if (!options.authorize) return;
+    const request = { principal, action, resource };
+    if (options.authorize(request)) return;
+    denied.push(request);
+    throw fault();
+  };
+  const sqsDenied = (action: string, resource: string) => () =>
+    new AwsFault(403, 'com.amazon.coral.service#AccessDeniedException', 'AccessDenied', `User: ${principal ?? 'anonymous'} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`);
   let origin = '';
 
   const queuePath = (urlOrPath: string) => (urlOrPath.startsWith('/') ? urlOrPath : new URL(urlOrPath).pathname).replace(/\/+$/, '');
@@ -273,6 +309,11 @@ export async function startAwsStandIn(options: { credentials: StandInCredentials
 
   /** SQS operations on JSON-protocol input; answers JSON-protocol output (the query path converts). */
   const sqs = (op: string, input: Record<string, unknown>): Record<string, unknown> => {
+    const action = `sqs:${op.replace(/Batch$/, '')}`;
+    if (op !== 'GetQueueUrl') {
+      const q = queueFor(input.QueueUrl);
+      authorize(action, queueArn(q), sqsDenied(action, queueArn(q)));
+    }
     switch (op) {
       case 'SendMessage': {
         const m = enqueue(queueFor(input.QueueUrl), input.MessageBody, input.MessageAttributes, input.DelaySeconds);
@@ -333,6 +374,7 @@ export async function startAwsStandIn(options: { credentials: StandInCredentials
       case 'GetQueueUrl': {
         const q = [...queues.values()].find((x) => x.name === input.QueueName);
         if (!q) throw new AwsFault(400, 'com.amazonaws.sqs#QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
+        authorize(action, queueArn(q), sqsDenied(action, queueArn(q)));
         return { QueueUrl: `${origin}${q.path}` };
       }
       case 'GetQueueAttributes': {
@@ -357,6 +399,7 @@ export async function startAwsStandIn(options: { credentials: StandInCredentials
     if (op !== 'Publish') throw new AwsFault(400, 'InvalidAction', 'InvalidAction', `The action ${op} is not valid for this stand-in.`);
     const topicArn = String(input.TopicArn ?? '');
     if (!topicArn.startsWith(`arn:aws:sns:${region}:${accountId}:`)) throw new AwsFault(404, 'NotFound', 'NotFound', 'Topic does not exist');
+    authorize('sns:Publish', topicArn, () => new AwsFault(403, 'AuthorizationError', 'AuthorizationError', `User: ${principal ?? 'anonymous'} is not authorized to perform: SNS:Publish on resource: ${topicArn} because no identity-based policy allows the SNS:Publish action`));
     if (typeof input.Message !== 'string' || input.Message === '') throw new AwsFault(400, 'InvalidParameter', 'InvalidParameter', 'Invalid parameter: Message');
     const messageId = randomUUID();
     published.push({ topicArn, message: input.Message, ...(typeof input.Subject === 'string' ? { subject: input.Subject } : {}), attributes: (input.SnsMessageAttributes ?? input.MessageAttributes ?? {}) as Record<string, SqsAttributeValue>, messageId });
@@ -368,6 +411,7 @@ export async function startAwsStandIn(options: { credentials: StandInCredentials
     const id = String(input.SecretId ?? '');
     const entry = secrets.get(id) ?? [...secrets.entries()].find(([, s]) => s.arn === id)?.[1];
     if (!entry) throw new AwsFault(400, 'ResourceNotFoundException', 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    authorize('secretsmanager:GetSecretValue', entry.arn, () => new AwsFault(400, 'AccessDeniedException', 'AccessDeniedException', `User: ${principal ?? 'anonymous'} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${id} because no identity-based policy allows the secretsmanager:GetSecretValue action`));
     const name = [...secrets.entries()].find(([, s]) => s === entry)![0];
     return { ARN: entry.arn, Name: name, VersionId: entry.versionId, SecretString: entry.value, VersionStages: ['AWSCURRENT'], CreatedDate: entry.createdAt };
   };
@@ -403,18 +447,23 @@ export async function startAwsStandIn(options: { credentials: StandInCredentials
     try {
       const handle = handlers[service];
       if (!handle) throw new AwsFault(403, 'com.amazon.coral.service#MissingAuthenticationTokenException', 'MissingAuthenticationToken', `No signed request for a service this stand-in knows (got "${service}").`);
-      if (!(await sdkSignatureMatches(received, service, region, options.credentials as never))) {
+      // The caller's own session token: Lambda roles differ by it, the keys are the same here.
+      const caller = headers['x-amz-security-token'];
+      const credentials = { ...options.credentials, ...(caller !== undefined ? { sessionToken: caller } : {}) };
+      if (!(await sdkSignatureMatches(received, service, region, credentials as never))) {
         rejected++;
         throw new AwsFault(403, 'com.amazon.coral.service#InvalidSignatureException', 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
       }
       if (protocol === 'json') {
         const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+        principal = caller; // set right before the synchronous handler: no other request interleaves
         const output = handle(operation, input);
         res.writeHead(200, { 'content-type': jsonType, 'x-amzn-requestid': requestId });
         res.end(JSON.stringify(output));
         return;
       }
       const input = queryToJsonInput(form!);
+      principal = caller;
       const output = handle(operation, input);
       res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(`<?xml version="1.0"?><${operation}Response xmlns="${service === 'sns' ? SNS_NS : QUEUE_NS}"><${operation}Result>${toXml(queryResult(operation, output))}</${operation}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`);
@@ -440,6 +489,7 @@ export async function startAwsStandIn(options: { credentials: StandInCredentials
     get rejectedSignatures() {
       return rejected;
     },
+    denied,
     published,
     createQueue(name) {
       const path = `/${accountId}/${name}`;

@@ -107,6 +107,8 @@ async function invoke(fn: DeployedFunction, events: unknown[]): Promise<BundleRu
   expect(run.invocations.filter((i) => !i.ok).map((i) => i.error), `no invocation threw; logs:\n${run.logs.slice(-2000)}`).toEqual([]);
   // Secrets never reach the logs, even at the first invocation of a deployed bundle.
   expect(run.logs).not.toContain(ADMIN_SECRET_FOR_LOGS());
+  // Every call the function made was allowed by its role's policies in the template.
+  expect(local.aws.denied.splice(0)).toEqual([]);
   return run;
 }
 
@@ -124,7 +126,8 @@ beforeAll(async () => {
   exportMapping = sqsTriggerOf(synth.template, exportWorker);
   checkWorker = functionNamed(functions, 'CheckWorker');
   checkMapping = sqsTriggerOf(synth.template, checkWorker);
-  local = await deployLocally(synth.template, { stackName: synth.stackName, parameters: { KalturaPartnerId: '4242' }, simulator: { partnerId: 4242, bigRowCount: 2000 } });
+  // iam: each function calls as its role; SQS, SNS and Secrets Manager calls need the template's grants.
+  local = await deployLocally(synth.template, { stackName: synth.stackName, parameters: { KalturaPartnerId: '4242' }, simulator: { partnerId: 4242, bigRowCount: 2000 }, iam: true });
   bucket = local.environmentOf(exportWorker).BUCKET_NAME!;
   local.putSecretNamedBy(receiver, 'WEBHOOK_SECRETS_SECRET', JSON.stringify({ secrets: [local.sim.adminSecret] }));
   local.putSecretNamedBy(exportWorker, 'KALTURA_CREDENTIALS_SECRET', JSON.stringify({ adminSecret: local.sim.adminSecret }));
@@ -273,6 +276,21 @@ describe('a notification through the deployed bundles', () => {
     expect(dead.map((m) => m.body)).toEqual([exportRecord.body]);
     expect(dead[0]!.attributes.reason?.StringValue).toMatch(new RegExp(`^Gave up after ${exportMapping.maxReceiveCount} attempts`));
     expect(dead[0]!.attributes.attempts).toEqual({ DataType: 'Number', StringValue: String(exportMapping.maxReceiveCount) });
+  });
+});
+
+describe('permissions as the template grants them', () => {
+  it('a function whose role lacks a grant is refused as AWS would refuse it: the receiver running as the check worker cannot read the webhook secrets and answers 503', async () => {
+    // Prepare: the receiver's bundle and environment, the check worker's role.
+    const impostor: DeployedFunction = { ...receiver, roleLogicalId: checkWorker.roleLogicalId! };
+    const { file, exportName } = handlerEntry(impostor);
+    const before = messagesOn(exportMapping.queueId).length;
+    // Act
+    const run = await runBundle({ bundleFile: file, exportName, cwd: impostor.assetDir, env: local.environmentOf(impostor), events: [httpApiEvent(local.sim.buildNotification({ entryId: '1_noperm00', status: 2 }))] });
+    // Assess
+    expect(run.invocations[0]!.value).toMatchObject({ statusCode: 503 });
+    expect(local.aws.denied.splice(0)).toEqual([expect.objectContaining({ action: 'secretsmanager:GetSecretValue', resource: expect.stringContaining('webhook-secrets') })]);
+    expect(messagesOn(exportMapping.queueId)).toHaveLength(before);
   });
 });
 

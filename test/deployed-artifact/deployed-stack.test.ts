@@ -3,7 +3,7 @@
  * does not know fails loudly (the deployed-artifact test relies on this to catch wiring mistakes).
  */
 import { describe, expect, it } from 'vitest';
-import { resolveEnvironment, resolveValue, UnresolvedWiringError, type DeployedFunction, type ResolveContext } from './deployed-stack.js';
+import { allows, allowStatementsOf, iamPatternMatches, resolveEnvironment, resolveValue, UnresolvedWiringError, type CfnTemplate, type DeployedFunction, type ResolveContext } from './deployed-stack.js';
 
 const ctx: ResolveContext = {
   resources: {
@@ -51,3 +51,51 @@ describe('resolveEnvironment', () => {
     expect(() => resolveEnvironment(fnWith({}), ctx, { KALTURA_SERVICE_URL: 'http://x' })).toThrow(/sets no KALTURA_SERVICE_URL/);
   });
 });
+
+describe('IAM policies from the template', () => {
+  const template: CfnTemplate = {
+    Resources: {
+      Role: { Type: 'AWS::IAM::Role', Properties: { Policies: [{ PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/webhooks-??????' }] } }] } },
+      RolePolicy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: {
+          Roles: [{ Ref: 'Role' }],
+          PolicyDocument: {
+            Statement: [
+              { Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], Resource: { 'Fn::GetAtt': ['JobsQueue', 'Arn'] } },
+              { Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: { 'Fn::GetAtt': ['LogGroup', 'Arn'] } },
+              { Effect: 'Deny', Action: 'sqs:*', Resource: '*' },
+            ],
+          },
+        },
+      },
+      OtherPolicy: { Type: 'AWS::IAM::Policy', Properties: { Roles: [{ Ref: 'OtherRole' }], PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: '*' }] } } },
+    },
+  };
+
+  it('collects the Allow statements of the policies attached to a role and its inline policies', () => {
+    // Act
+    const statements = allowStatementsOf(template, 'Role', ctx);
+    // Assess: the log group has no stand-in, so that statement keeps no resource; Deny is not modelled.
+    expect(statements).toEqual([
+      { actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: ['arn:aws:sqs:eu-west-1:111122223333:JobsQueue'] },
+      { actions: ['logs:PutLogEvents'], resources: [] },
+      { actions: ['secretsmanager:GetSecretValue'], resources: ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/webhooks-??????'] },
+    ]);
+  });
+
+  it('allows an action on a resource only when a statement matches both, with IAM wildcards', () => {
+    // Prepare
+    const statements = allowStatementsOf(template, 'Role', ctx);
+    // Act / Assess
+    expect(allows(statements, 'sqs:SendMessage', 'arn:aws:sqs:eu-west-1:111122223333:JobsQueue')).toBe(true);
+    expect(allows(statements, 'SQS:sendmessage', 'arn:aws:sqs:eu-west-1:111122223333:JobsQueue')).toBe(true); // actions are case-insensitive
+    expect(allows(statements, 'sqs:ReceiveMessage', 'arn:aws:sqs:eu-west-1:111122223333:JobsQueue')).toBe(false);
+    expect(allows(statements, 'sqs:SendMessage', 'arn:aws:sqs:eu-west-1:111122223333:OtherQueue')).toBe(false);
+    expect(allows(statements, 'secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/webhooks-AbC123')).toBe(true);
+    expect(allows(statements, 'secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/webhooks-old-AbC123')).toBe(false);
+    expect(allows(statements, 'sns:Publish', 'arn:aws:sns:eu-west-1:111122223333:topic')).toBe(false);
+    expect(iamPatternMatches('arn:aws:s3:::bucket/reports/*', 'arn:aws:s3:::bucket/reports/a.b+c.csv')).toBe(true);
+  });
+});
+

@@ -45,6 +45,8 @@ export interface DeployedFunction {
   readonly runtime: string;
   readonly memorySize: number;
   readonly timeoutSeconds: number;
+  /** Logical id of the execution role (`Role: {Fn::GetAtt: [id, Arn]}`), if the template creates it. */
+  readonly roleLogicalId?: string;
   /** The template's variables, unresolved. */
   readonly environment: Record<string, Json>;
 }
@@ -85,7 +87,9 @@ export function deployedFunctions(synth: Synthesized): DeployedFunction[] {
       if (typeof assetPath !== 'string') throw new UnresolvedWiringError(`${logicalId} has no aws:asset:path metadata: its code is not a local bundle`);
       const assetDir = isAbsolute(assetPath) ? assetPath : join(synth.outdir, assetPath);
       const props = r.Properties ?? {};
+      const role = props.Role as { 'Fn::GetAtt'?: [string, string] } | undefined;
       return {
+        ...(role?.['Fn::GetAtt'] ? { roleLogicalId: role['Fn::GetAtt'][0] } : {}),
         logicalId,
         constructPath: String(r.Metadata?.['aws:cdk:path'] ?? logicalId),
         assetDir,
@@ -208,3 +212,52 @@ export function resourcesOfType(template: CfnTemplate, type: string): string[] {
     .filter(([, r]) => r.Type === type)
     .map(([id]) => id);
 }
+
+export interface PolicyStatement {
+  readonly actions: string[];
+  /** Resolved ARNs (patterns with `*` and `?`); resources without a local stand-in are left out. */
+  readonly resources: string[];
+}
+
+/**
+ * The Allow statements of a role's identity policies (`AWS::IAM::Policy` attached to it and the
+ * role's inline `Policies`), resources resolved with `ctx`. Deny statements, conditions and managed
+ * policies (log writing) are not modelled: the stand-ins only judge the calls the functions make.
+ */
+export function allowStatementsOf(template: CfnTemplate, roleLogicalId: string, ctx: ResolveContext): PolicyStatement[] {
+  const documents: Json[] = [];
+  for (const r of Object.values(template.Resources)) {
+    if (r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles ?? []).includes(`{"Ref":"${roleLogicalId}"}`)) documents.push(r.Properties!.PolicyDocument!);
+  }
+  for (const p of (template.Resources[roleLogicalId]?.Properties?.Policies ?? []) as Array<{ PolicyDocument: Json }>) documents.push(p.PolicyDocument);
+  const list = (v: Json | undefined): Json[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const statements: PolicyStatement[] = [];
+  for (const doc of documents) {
+    for (const st of list((doc as { Statement?: Json }).Statement) as Array<{ Effect?: string; Action?: Json; Resource?: Json }>) {
+      if (st.Effect !== 'Allow') continue;
+      const resources: string[] = [];
+      for (const res of list(st.Resource)) {
+        try {
+          resources.push(resolveValue(res, ctx, `policy of ${roleLogicalId}`));
+        } catch (error) {
+          if (!(error instanceof UnresolvedWiringError)) throw error;
+        }
+      }
+      statements.push({ actions: list(st.Action).map(String), resources });
+    }
+  }
+  return statements;
+}
+
+/** IAM's wildcard match: `*` any run of characters, `?` one character. */
+export function iamPatternMatches(pattern: string, value: string, caseInsensitive = false): boolean {
+  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`^${escaped.replace(/\*/g, '.*').replace(/\?/g, '.')}$`, caseInsensitive ? 'i' : '');
+  return re.test(value);
+}
+
+/** Does any statement allow `action` on `resource`? */
+export function allows(statements: ReadonlyArray<PolicyStatement>, action: string, resource: string): boolean {
+  return statements.some((st) => st.actions.some((a) => iamPatternMatches(a, action, true)) && st.resources.some((r) => iamPatternMatches(r, resource)));
+}
+

@@ -6,6 +6,11 @@
  * then what Lambda would give that function: its template variables resolved to those peers, plus
  * what the runtime sets (region, credentials, the SDK's endpoint variables).
  *
+ * With `iam: true`, each function calls AWS as its execution role (a session token per role) and the
+ * stand-in allows a call to SQS, SNS or Secrets Manager only when the role's policies in the template
+ * allow that action on that resource: a missing grant fails as it would in AWS. (s3rver and dynalite
+ * do not check permissions.)
+ *
  * Used by test/deployed-artifact and by bench/bundles.bench.ts (first invocations against peers).
  */
 import { createHash, createHmac } from 'node:crypto';
@@ -21,7 +26,7 @@ import S3rver from 's3rver';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/index.js';
 import { startAwsStandIn, type AwsStandIn } from './aws-stand-in.js';
 import { lambdaRuntimeEnv } from './run-bundle.js';
-import { resolveEnvironment, tableKeySchema, type CfnTemplate, type DeployedFunction, type LocalResource, type ResolveContext } from './deployed-stack.js';
+import { allows, allowStatementsOf, resolveEnvironment, tableKeySchema, type CfnTemplate, type DeployedFunction, type LocalResource, type PolicyStatement, type ResolveContext } from './deployed-stack.js';
 
 /** s3rver knows one account; Lambda's role credentials always carry a session token. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sessionToken: 'deployed-artifact-session-token' };
@@ -88,8 +93,13 @@ export interface LocalDeployment {
 
 const lowerId = (logicalId: string) => logicalId.toLowerCase().replace(/[^a-z0-9-]/g, '').slice(0, 63);
 
-export async function deployLocally(template: CfnTemplate, options: { stackName: string; parameters?: Record<string, string>; simulator?: SimulatorOptions }): Promise<LocalDeployment> {
+/** The session token a function's calls carry: names its execution role. */
+export const roleToken = (roleLogicalId: string) => `deployed-artifact-role/${roleLogicalId}`;
+
+export async function deployLocally(template: CfnTemplate, options: { stackName: string; parameters?: Record<string, string>; simulator?: SimulatorOptions; iam?: boolean }): Promise<LocalDeployment> {
   const resources: Record<string, LocalResource> = {};
+  /** Allow statements per session token (filled once every resource has its stand-in). */
+  const policies = new Map<string, PolicyStatement[]>();
   const buckets: string[] = [];
   const tables: Array<{ logicalId: string; name: string }> = [];
   for (const [id, r] of Object.entries(template.Resources)) {
@@ -109,7 +119,12 @@ export async function deployLocally(template: CfnTemplate, options: { stackName:
   const dynamo: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const [sim, aws, s3Info] = await Promise.all([
     startSimulator(options.simulator ?? {}),
-    startAwsStandIn({ credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT }),
+    startAwsStandIn({
+      credentials: LOCAL_CREDENTIALS,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      ...(options.iam ? { authorize: ({ principal, action, resource }) => allows(policies.get(principal ?? '') ?? [], action, resource) } : {}),
+    }),
     s3rver.run() as Promise<{ port: number }>,
     new Promise<void>((r) => dynamo.listen(0, '127.0.0.1', r)),
   ]);
@@ -144,6 +159,7 @@ export async function deployLocally(template: CfnTemplate, options: { stackName:
     ...options.parameters,
   };
   const ctx: ResolveContext = { resources, parameters };
+  for (const [id, r] of Object.entries(template.Resources)) if (r.Type === 'AWS::IAM::Role') policies.set(roleToken(id), allowStatementsOf(template, id, ctx));
   const s3 = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 
   const templateEnv = (fn: DeployedFunction) => resolveEnvironment(fn, ctx);
@@ -165,7 +181,7 @@ export async function deployLocally(template: CfnTemplate, options: { stackName:
           taskRoot: fn.assetDir,
           memoryLimitInMB: fn.memorySize,
           region: LOCAL_REGION,
-          credentials: LOCAL_CREDENTIALS,
+          credentials: { ...LOCAL_CREDENTIALS, ...(fn.roleLogicalId ? { sessionToken: roleToken(fn.roleLogicalId) } : {}) },
           endpoints: { sqs: aws.url, sns: aws.url, secretsManager: aws.url, dynamodb: dynamodbEndpoint, s3: s3Endpoint },
         }),
         ...resolveEnvironment(fn, ctx, kaltura),
