@@ -91,9 +91,8 @@ export async function runBundle(options: RunOptions): Promise<BundleRun> {
 /**
  * The variables the Lambda runtime itself sets (not in the template), for a function in `region`
  * with `credentials` (Lambda: the role's temporary credentials, with a session token), plus the
- * SDK's standard endpoint overrides. `AWS_ENDPOINT_URL_SECRETSMANAGER` too: the project's small
- * client derives the name from the signing name (`secretsmanager`), the SDK from the service id
- * (`Secrets Manager` -> `SECRETS_MANAGER`).
+ * SDK's standard endpoint overrides (`AWS_ENDPOINT_URL_<SERVICE ID>`: `Secrets Manager` ->
+ * `SECRETS_MANAGER`).
  */
 export function lambdaRuntimeEnv(options: {
   functionName: string;
@@ -123,7 +122,6 @@ export function lambdaRuntimeEnv(options: {
     AWS_ENDPOINT_URL_SQS: options.endpoints.sqs,
     AWS_ENDPOINT_URL_SNS: options.endpoints.sns,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: options.endpoints.secretsManager,
-    AWS_ENDPOINT_URL_SECRETSMANAGER: options.endpoints.secretsManager,
     AWS_ENDPOINT_URL_DYNAMODB: options.endpoints.dynamodb,
     AWS_ENDPOINT_URL_S3: options.endpoints.s3,
   };
