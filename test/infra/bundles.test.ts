@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundle, lambdaEnvironment, type Bundle } from '../../bench/bundles.bench.js';
+import { bundle, coldFigures, coldRatios, lambdaEnvironment, type Bundle } from '../../bench/bundles.bench.js';
 import { loadDeployConfig } from '../../infra/deploy-config.js';
 import { PROJECT_ROOT } from '../../infra/reporting-stack.js';
 import { DEPLOY_CONFIG, removeTempDirs, tempDir } from './helpers.js';
@@ -51,3 +51,27 @@ describe('real Lambda bundles', () => {
     expect(result.stdout).toContain('weekly-exports, monthly-first, office-hours');
   });
 });
+
+describe('cold-request figures of the bundle bench', () => {
+  it('takes the median of per-process init + first-call sums, not the sum of the medians', () => {
+    // Prepare: the slowest init comes with the fastest first call in the same process.
+    const samples = [
+      { initCpuMs: 10, firstCpuMs: 50, initWallMs: 12, firstWallMs: 60 },
+      { initCpuMs: 30, firstCpuMs: 10, initWallMs: 35, firstWallMs: 11 },
+      { initCpuMs: 20, firstCpuMs: 15, initWallMs: 22, firstWallMs: 16 },
+    ];
+    // Act
+    const f = coldFigures(samples);
+    // Assess
+    // Totals per process: 60, 40, 35 -> 40; the medians alone would add up to 20 + 15 = 35.
+    expect(f).toEqual({ initCpuMs: 20, firstCpuMs: 15, totalCpuMs: 40, totalWallMs: 46 });
+  });
+
+  it('gives init, first-call and init + first ratios against the baseline', () => {
+    // Act
+    const r = coldRatios({ initCpuMs: 50, firstCpuMs: 75, totalCpuMs: 125, totalWallMs: 0 }, { initCpuMs: 100, firstCpuMs: 25, totalCpuMs: 125, totalWallMs: 0 });
+    // Assess
+    expect(r).toEqual({ init: 0.5, first: 3, total: 1 });
+  });
+});
+
