@@ -11,7 +11,7 @@
  * a path that is not in the bundle) and protocol mistakes (signatures, request and response shapes).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -305,9 +305,12 @@ describe('a schedule through the deployed scheduler', () => {
     local.aws.queue(queueUrl(exportMapping.queueId))!.messages.length = 0;
     // Act
     const run = await invoke(scheduler, [input]);
-    // Assess
-    expect(run.invocations[0]!.value).toMatchObject({ schedule: 'weekly-exports', jobs: 2 });
-    expect(messagesOn(exportMapping.queueId).map((m) => (JSON.parse(m.body) as { spec: { name: string } }).spec.name).sort()).toEqual(['top-content', 'top-creators-csv']);
+    // Assess: every job the bundled configuration's schedule names (all of its jobs are exports), on the export queue.
+    const bundled = JSON.parse(readFileSync(join(scheduler.assetDir, 'reporting-config.json'), 'utf8')) as { schedules: Array<{ name: string; jobs: Array<{ name: string; kind: string }> }> };
+    const expected = bundled.schedules.find((s) => s.name === 'weekly-exports')!.jobs;
+    expect(expected.every((j) => j.kind === 'export')).toBe(true);
+    expect(run.invocations[0]!.value).toMatchObject({ schedule: 'weekly-exports', jobs: expected.length });
+    expect(messagesOn(exportMapping.queueId).map((m) => (JSON.parse(m.body) as { spec: { name: string } }).spec.name).sort()).toEqual(expected.map((j) => j.name).sort());
   });
 });
 

@@ -5,7 +5,8 @@ import { adminKs, rawPost } from './helpers.js';
 let sim: Simulator;
 let ks: string;
 beforeAll(async () => {
-  sim = await startSimulator({ microserviceJobMs: 150 });
+  // Long enough that the first status call lands before completion even on a loaded machine.
+  sim = await startSimulator({ microserviceJobMs: 1500 });
   ks = await adminKs(sim);
 });
 afterAll(async () => {
@@ -19,7 +20,7 @@ async function statusOf(sessionId: string): Promise<Record<string, unknown>> {
   return (await post('serve', { sessionId, statusOnly: true })).json() as Record<string, unknown>;
 }
 
-async function waitForEnd(sessionId: string, maxMs = 3000): Promise<Record<string, unknown>> {
+async function waitForEnd(sessionId: string, maxMs = 10_000): Promise<Record<string, unknown>> {
   const until = Date.now() + maxMs;
   for (;;) {
     const s = await statusOf(sessionId);
