@@ -140,11 +140,9 @@ export async function connectKaltura(env: NodeJS.ProcessEnv, logger?: Logger): P
  */
 export async function openBlobStore(env: NodeJS.ProcessEnv, dataDir: string): Promise<{ store: BlobStore; where: string }> {
   if (env.BUCKET_NAME) {
-    const { createS3BlobStore } = await import('../shared/storage/s3-blob-store.js');
+    const [{ createS3BlobStore }, { s3Client }] = await Promise.all([import('../shared/storage/s3-blob-store.js'), import('../shared/aws-clients/s3.js')]);
     const endpoint = env.AWS_ENDPOINT_URL_S3;
-    const client = endpoint
-      ? new (await import('@aws-sdk/client-s3')).S3Client({ endpoint, forcePathStyle: true, region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1' })
-      : undefined;
+    const client = endpoint ? s3Client({ endpoint, forcePathStyle: true, region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1' }) : undefined;
     return { store: createS3BlobStore({ bucket: env.BUCKET_NAME, ...(client ? { client } : {}) }), where: `s3://${env.BUCKET_NAME}/` };
   }
   const { createFileBlobStore } = await import('../shared/storage/file-blob-store.js');
