@@ -252,8 +252,9 @@ export async function* guardCsvStream(source: AsyncIterable<Buffer>): AsyncGener
     /** The held cell ends just before `end`: guard it unless it is a number. */
     const resolve = (end: number) => {
       const raw = text.slice(hold, end);
-      const value = holdQuoted ? raw.slice(1, raw.endsWith('"') ? -1 : undefined).replace(/""/g, '"') : raw;
-      if (!NUMBER.test(value)) guardAt(hold + (holdQuoted ? 1 : 0));
+      // `hold` is the cell's first character (after the opening quote of a quoted cell).
+      const value = holdQuoted ? raw.slice(0, raw.endsWith('"') ? -1 : undefined).replace(/""/g, '"') : raw;
+      if (!NUMBER.test(value)) guardAt(hold);
       hold = -1;
     };
     for (let i = 0; i < text.length; i++) {
@@ -281,7 +282,8 @@ export async function* guardCsvStream(source: AsyncIterable<Buffer>): AsyncGener
           else {
             state = QUOTED;
             if (c === 43 || c === 45) {
-              hold = i - 1;
+              // From the sign, not the quote: a chunk may end right after the quote.
+              hold = i;
               holdQuoted = true;
             } else if (isTrigger(c)) guardAt(i);
           }
@@ -298,7 +300,7 @@ export async function* guardCsvStream(source: AsyncIterable<Buffer>): AsyncGener
           break;
       }
       if (hold >= 0 && i - hold >= MAX_NUMBER_CHARS) {
-        guardAt(hold + (holdQuoted ? 1 : 0));
+        guardAt(hold);
         hold = -1;
       }
     }
@@ -307,7 +309,8 @@ export async function* guardCsvStream(source: AsyncIterable<Buffer>): AsyncGener
       // Undecided at the end of this chunk: keep the cell and read it again, from its start, with the next one.
       out += text.slice(emitted, hold);
       carry = text.slice(hold);
-      state = START;
+      // A quoted cell is carried from its sign, its opening quote already emitted: resume inside the quotes.
+      state = holdQuoted ? QUOTED_FIRST : START;
       return out;
     }
     carry = '';

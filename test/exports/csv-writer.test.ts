@@ -203,6 +203,19 @@ describe('formula guard (SPEC §5)', () => {
     );
   });
 
+  it('guards the same whatever byte a chunk ends at, also right after the opening quote of a quoted -/+ cell', async () => {
+    // Prepare: random cuts rarely land between `"` and `-`; here every single cut point is tried (found in review).
+    const rows = [['1_a', "-2+3+cmd|' /C calc'!A0,x", '-5'], ['1_b', '"+x"', '+3'], ['-1.5e3', '-', '=1+1']];
+    const raw = Buffer.from(rows.map((r) => csvLine(r)).join(''), 'utf8');
+    const expected = rows.map((r) => csvLine(r, true)).join('');
+    for (let cut = 1; cut < raw.length; cut++) {
+      // Act
+      const out = await collect(guardCsvStream(fromChunks([raw.subarray(0, cut), raw.subarray(cut)])));
+      // Assess
+      expect(out.toString('utf8'), `cut at byte ${cut}`).toBe(expected);
+    }
+  });
+
   it('guards a long +/- cell without holding the rest of the file', async () => {
     // Prepare: a cell that starts like a number and runs on for 100 KB, in 1 KB pieces.
     const cell = '-' + '1'.repeat(100_000) + 'x';
