@@ -105,6 +105,12 @@ export function toCsvDownload(res: StreamResponse, call: string, idleTimeoutMs =
   // listener that 'error' event would crash the process. The reader still gets the error: iterating a
   // destroyed stream throws what destroyed it.
   check.on('error', () => undefined);
+  // A reader that stops early (its upload failed, the CSV shape was wrong) destroys `check` only:
+  // `pipe` would leave the HTTP body paused and open, holding its Kaltura budget slot until the
+  // server drops the connection. Destroying the body ends the exchange and gives the slot back.
+  check.once('close', () => {
+    if (!res.body.destroyed) res.body.destroy();
+  });
   res.body.pipe(check);
   return { body: check, contentType: header(res.headers, 'content-type'), contentLength };
 }

@@ -54,6 +54,44 @@ describe('per-partner concurrency budget', () => {
   });
 });
 
+describe('per-partner concurrency budget and streamed downloads', () => {
+  it('gives the slot back when the reader of a download stops early (its upload failed), so the next call is not starved', async () => {
+    // Prepare: a server that streams forever; a budget of one slot.
+    const { createServer } = await import('node:http');
+    const { Transport } = await import('../../shared/kaltura/transport.js');
+    const { toCsvDownload } = await import('../../shared/kaltura/csv-downloads.js');
+    const server = createServer((req, res) => {
+      if (req.url !== '/big') return void res.end('{}');
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      const pump = () => {
+        while (res.write(chunk));
+      };
+      res.on('drain', pump);
+      req.on('close', () => res.destroy());
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const transport = new Transport({ timeoutMs: 5000, maxRetries: 0, retryBaseDelayMs: 10, maxConcurrentRequests: 1 });
+    try {
+      const download = toCsvDownload(await transport.stream({ url: `${base}/big`, call: 'report.serve' }), 'report.serve', 5000);
+      // Act: read one chunk and give up, as an export whose S3 upload failed does.
+      for await (const _chunk of download.body) break;
+      const next = await Promise.race([
+        transport.text({ url: `${base}/json`, call: 'system.ping' }).then(() => 'answered'),
+        new Promise((r) => setTimeout(() => r('still waiting for a slot'), 10_000)),
+      ]);
+      // Assess
+      expect(next).toBe('answered');
+    } finally {
+      await transport.close().catch(() => undefined);
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
+
 describe('429 / 503 with Retry-After', () => {
   it('gives a back-off error at once when Kaltura rejects for longer than the client would wait', async () => {
     // Prepare
