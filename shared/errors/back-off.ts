@@ -31,13 +31,18 @@ export class BackOffError extends ReportingError implements BackOffSignal {
   }
 }
 
-/** The wait an error asks for, when it is a back-off signal; otherwise undefined. */
+/**
+ * The wait an error asks for, when it is a back-off signal, or a retryable error caused by one (a
+ * domain error that wraps Kaltura's 429 with its own words); otherwise undefined.
+ */
 export function backOffSecondsOf(error: unknown): number | undefined {
-  if (!(error instanceof ReportingError) || !error.retryable) return undefined;
-  const signal = error as Partial<BackOffSignal>;
-  if (signal.backOff !== true) return undefined;
-  const seconds = signal.retryAfterSeconds;
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  for (let e: unknown = error, depth = 0; e instanceof ReportingError && e.retryable && depth < 5; e = e.cause, depth++) {
+    const signal = e as Partial<BackOffSignal>;
+    if (signal.backOff !== true) continue;
+    const seconds = signal.retryAfterSeconds;
+    return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  }
+  return undefined;
 }
 
 /**

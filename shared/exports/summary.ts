@@ -62,9 +62,12 @@ export interface SummaryData {
 
 /** A report call of the summary failed; the job is retried (the error says which call). */
 export class SummaryReportError extends ReportingError {
-  readonly retryable = true;
+  /** As the Kaltura failure it wraps: a permanent one (no permission, bad report type) is not retried. */
+  readonly retryable: boolean;
   constructor(what: string, cause: Error) {
-    super(`Summary: ${what} failed (${cause.message}); the job will be retried.`, { cause });
+    const retryable = !(cause instanceof ReportingError) || cause.retryable;
+    super(`Summary: ${what} failed (${cause.message})${retryable ? '; the job will be retried' : ''}.`, { cause });
+    this.retryable = retryable;
   }
 }
 

@@ -145,7 +145,9 @@ async function processOne(record: QueueRecord, options: BatchProcessorOptions, m
   try {
     const next = await options.handler(message, { logger, attempt, maxAttempts });
     if (next) {
-      await options.queue.send(options.kind, [next.message], { delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(next.delaySeconds))) });
+      // A step that succeeded ends any back-off episode: the next 429 starts a new one (its own MAX_BACK_OFF_SECONDS).
+      const { backOff: _ended, ...continued } = next.message;
+      await options.queue.send(options.kind, [continued], { delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(next.delaySeconds))) });
       logger.info('job rescheduled', { delaySeconds: next.delaySeconds });
     } else {
       logger.info('job done');

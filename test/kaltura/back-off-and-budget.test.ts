@@ -170,4 +170,29 @@ describe('the batch processor defers a backed-off job', () => {
     expect(dead.letters).toHaveLength(1);
     expect(dead.letters[0]!.reason).toContain('Gave up after 3 attempts');
   });
+
+  it('ends the back-off episode when a step succeeds: a polling job rescheduled after a deferral no longer carries it', async () => {
+    // Prepare: a job that was deferred hours ago, and whose next step (a poll) succeeds and reschedules itself.
+    const deferredLongAgo = { ...message, backOff: { count: 1, since: new Date(Date.now() - (MAX_BACK_OFF_SECONDS + 3600) * 1000).toISOString() } };
+    const { sent, options: opts } = options(async (m) => ({ message: m, delaySeconds: 60 }));
+    // Act
+    await processJobBatch([record(deferredLongAgo, 'm-1', 1)], opts);
+    // Assess: a later 429 starts a new episode instead of counting as an attempt at once
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.messages[0]!.backOff).toBeUndefined();
+  });
+
+  it('defers a job whose own error wraps Kaltura\'s 429 (a domain error with the throttle as its cause)', async () => {
+    // Prepare: as the weekly summary wraps a failed getTotal (found in review).
+    const { SummaryReportError } = await import('../../shared/exports/summary.js');
+    const { dead, sent, options: opts } = options(async () => {
+      throw new SummaryReportError('report 38 getTotal for the previous period', new KalturaThrottledError('report.getTotal', 429, 60, true));
+    });
+    // Act: the last allowed receive
+    const response = await processJobBatch([record(message, 'm-1', 3)], opts);
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(dead.letters).toEqual([]);
+    expect(sent[0]!.delaySeconds).toBeGreaterThanOrEqual(60);
+  });
 });
