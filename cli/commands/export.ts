@@ -6,6 +6,7 @@ import type { Command } from './types.js';
 import type { ExportJob, ExportSource, MicroserviceJob, ReportFilter, ReportingConfig, Scope, WindowSpec } from '../../shared/config/schema.js';
 import type { JobMessage } from '../../shared/jobs/job-message.js';
 import { isValidTimeZone } from '../../shared/jobs/window.js';
+import { backOffSecondsOf } from '../../shared/errors/back-off.js';
 
 /** Loaded when the command runs, so `--help` and usage errors answer at once. */
 async function loadModules() {
@@ -252,6 +253,8 @@ export const exportCommand: Command = {
 
 /** Whole-export attempts of `kreports export` (the queue's redelivery, in a worker). */
 export const EXPORT_ATTEMPTS = 3;
+/** How long `kreports export` waits in all for Kaltura to stop shedding load before it gives up. */
+export const MAX_CLI_BACK_OFF_MS = 300_000;
 const EXPORT_RETRY_BASE_MS = 500;
 
 /**
@@ -261,10 +264,22 @@ const EXPORT_RETRY_BASE_MS = 500;
  * is not repeated. Nothing half-written is left either way: the CSV is stored atomically.
  */
 async function withExportAttempts<T>(run: () => Promise<T>, note: (line: string) => void): Promise<T> {
+  let waitedForKaltura = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (error) {
+      // Kaltura shedding load (429, 503 + Retry-After) for longer than the client waits in-process: a worker
+      // defers the job through its queue; the command waits as asked, without spending an attempt, up to a limit.
+      const backOff = backOffSecondsOf(error);
+      if (backOff !== undefined && waitedForKaltura + backOff * 1000 <= MAX_CLI_BACK_OFF_MS) {
+        const wait = Math.max(1000, backOff * 1000);
+        waitedForKaltura += wait;
+        note(`Kaltura asked to back off (${(error as Error).message.split('\n')[0]}); waiting ${Math.round(wait / 1000)} s, as it asked`);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        attempt--;
+        continue;
+      }
       const retryable = (error as { retryable?: unknown })?.retryable === true;
       if (!retryable || attempt >= EXPORT_ATTEMPTS) {
         if (retryable && error instanceof Error) throw new WorkFailedError(`${error.message.split('\n')[0]} (the export was attempted ${attempt} times)`, { cause: error });

@@ -212,3 +212,18 @@ describe('kreports schedule run, setup-webhook and doctor against a hostile Kalt
     expect(result.stderr).toMatch(/^FAIL session: could not reach Kaltura or start a session \(KalturaResponseError: Kaltura session\.start answered JSON that is cut short or malformed \(\d+ bytes\); tried 2 times\): check KALTURA_SERVICE_URL and the network$/m);
   });
 });
+
+describe('kreports export while Kaltura sheds load', () => {
+  it('waits as long as Kaltura\'s Retry-After asks (longer than the client waits in-process) and then exports, exit 0', async () => {
+    // Prepare: 12 s of 429 with Retry-After, longer than the client's own 10 s in-process wait (found in review).
+    const dataDir = await aDataDir();
+    sim.injectFault({ kind: 'reject-for', status: 429, seconds: 12 });
+    // Act
+    const result = await runCli(adHoc('1_shed'), { ...env, DATA_DIR: dataDir }, { timeoutMs: 90_000 });
+    // Assess
+    expect(result.stderr).toMatch(/Kaltura asked to back off .*waiting \d+ s, as it asked/);
+    expect(result.code).toBe(0);
+    expect((await bucketFiles(dataDir)).filter((f) => f.endsWith('.csv'))).toHaveLength(1);
+  }, 90_000);
+});
+
