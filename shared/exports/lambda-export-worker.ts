@@ -59,14 +59,20 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
 
 /**
  * Summary headlines from the export worker: the alert engine's destinations (Slack, Teams, e-mail,
- * webhook, SNS; secrets through the small Secrets Manager client), loaded on the first summary that
+ * webhook, SNS; secrets through Secrets Manager), loaded on the first summary that
  * names destinations, so plain exports never load the alerting code. A summary is one message per
  * run, without alert state, so the engine gets a state store that refuses to be used.
  */
 function lazySummaryNotifier(config: ReportingConfig, api: KalturaApi, logger: Logger): SummaryNotifier {
   let engine: Promise<AlertEngine> | undefined;
   return async (destinations, message) => {
-    engine ??= import('../alerts/create-alert-engine.js').then(({ createAlertEngine }) => createAlertEngine({ config, api, logger, stateStore: NO_ALERT_STATE }));
+    // A failed load is not kept: the next summary tries again.
+    engine ??= import('../alerts/create-alert-engine.js')
+      .then(({ createAlertEngine }) => createAlertEngine({ config, api, logger, stateStore: NO_ALERT_STATE }))
+      .catch((error: unknown) => {
+        engine = undefined;
+        throw error;
+      });
     const alerts = await engine;
     const failed: string[] = [];
     for (const name of destinations) {
