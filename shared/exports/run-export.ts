@@ -17,20 +17,10 @@ import { openExportSource } from './export-sources.js';
 import { buildManifest, CSV_CONTENT_TYPE, MANIFEST_CONTENT_TYPE, type ExportManifest } from './manifest.js';
 import { outputKeys } from './output-keys.js';
 import type { CsvProgress } from './csv-writer.js';
-import { runSummary, type SummaryMessage, type SummaryNotifier } from './summary.js';
+import { runSummary, type SummaryDeps, type SummaryMessage } from './summary.js';
 
-export interface ExportDeps {
-  readonly api: KalturaApi;
-  readonly blobStore: BlobStore;
-  /** The configuration's `output.prefix`, e.g. `reports/`. */
-  readonly prefix: string;
-  readonly now?: () => Date;
-  /** Sends a `summary` source's headline to its destinations; absent = files only (logged). */
-  readonly notify?: SummaryNotifier;
-  /** Base of links in summary messages (the configuration's `kaltura.kmcUrl`). */
-  readonly kmcUrl?: string;
-  readonly logger?: Logger;
-}
+/** What an export runs with (the summary source needs the same). */
+export type ExportDeps = SummaryDeps;
 
 export interface ExportResult {
   readonly dataKey: string;

@@ -204,13 +204,16 @@ export function summaryAlertMessage(data: SummaryData, message: JobMessage, keys
 /** Sends a message to the named destinations (wired to the alert engine's destinations). */
 export type SummaryNotifier = (destinations: ReadonlyArray<string>, message: AlertMessage) => Promise<void>;
 
+/** What an export (and a summary, one of its sources) runs with; `ExportDeps` in run-export.ts. */
 export interface SummaryDeps {
   readonly api: KalturaApi;
   readonly blobStore: BlobStore;
+  /** The configuration's `output.prefix`, e.g. `reports/`. */
   readonly prefix: string;
   readonly now?: () => Date;
+  /** Sends a `summary` source's headline to its destinations; absent = files only (logged). */
   readonly notify?: SummaryNotifier;
-  /** Base of the link in the message; default the KMC analytics page. */
+  /** Base of links in summary messages (the configuration's `kaltura.kmcUrl`); default the KMC analytics page. */
   readonly kmcUrl?: string;
   readonly logger?: Logger;
 }

@@ -4,35 +4,17 @@
  * parse, the JSON protocol the `__type` and `x-amzn-query-error` headers, and a request signed with
  * other credentials is refused.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { md5OfMessageAttributes, startAwsStandIn, type AwsStandIn } from './aws-stand-in.js';
+import { Sha256 } from './local-deployment.js';
 
 const CREDENTIALS = { accessKeyId: 'AKIDSTANDIN', secretAccessKey: 'stand/in+secret', sessionToken: 'token' };
 const REGION = 'eu-west-1';
 let aws: AwsStandIn;
 
-/** node:crypto as the Checksum constructor smithy's signer wants: a hash, or an HMAC when given a key. */
-class Sha256 {
-  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(private readonly key?: Uint8Array | string) {
-    this.hash = this.fresh();
-  }
-  private fresh() {
-    return this.key === undefined ? createHash('sha256') : createHmac('sha256', typeof this.key === 'string' ? Buffer.from(this.key, 'utf8') : this.key);
-  }
-  update(data: Uint8Array | string): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
 
 /** A SigV4-signed POST, as an SDK sends it (independent of the stand-in's checking code). */
 async function signedPost(service: string, headers: Record<string, string>, body: string, credentials = CREDENTIALS): Promise<{ status: number; headers: Headers; text: string }> {

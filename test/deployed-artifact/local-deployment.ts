@@ -34,7 +34,7 @@ export const LOCAL_REGION = 'eu-west-1';
 export const LOCAL_ACCOUNT = '111122223333';
 
 /** node:crypto as the Checksum constructor smithy's signer wants: a hash, or an HMAC when given a key. */
-class Sha256 {
+export class Sha256 {
   private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
   constructor(private readonly key?: Uint8Array | string) {
     this.hash = this.fresh();
