@@ -17,23 +17,7 @@ import { createAlertEngine, createCheckJobHandler, createLiveHealthJobHandler } 
 import { createFileStateStore } from '../shared/state/file-state-store.js';
 import { resolveSecret } from '../shared/secrets/resolve-secret.js';
 import type { AlertEngine } from '../shared/alerts/create-alert-engine.js';
-import type { SummaryNotifier } from '../shared/exports/summary.js';
-
-/** Summary headlines go to the configured destinations directly (no alert state: one message per run). */
-export function summaryNotifier(engine: AlertEngine, logger: Logger): SummaryNotifier {
-  return async (destinations, message) => {
-    const failed: string[] = [];
-    for (const name of destinations) {
-      try {
-        await engine.destination(name).send(message);
-      } catch (error) {
-        failed.push(name);
-        logger.warn('summary not delivered', { destination: name, reason: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    if (failed.length > 0) throw new Error(`summary not delivered to ${failed.join(', ')}`);
-  };
-}
+import { createSummaryNotifier } from '../shared/exports/summary-notifier.js';
 
 export interface HandlerDeps {
   readonly config: ReportingConfig;
@@ -64,7 +48,7 @@ export async function buildJobHandlers(deps: HandlerDeps): Promise<BuiltHandlers
   const engine = createAlertEngine(alertDeps);
   return {
     handlers: {
-      export: createExportJobHandler({ api: deps.api, blobStore: deps.blobStore, prefix, notify: summaryNotifier(engine, deps.logger), kmcUrl: deps.config.kaltura.kmcUrl, logger: deps.logger }),
+      export: createExportJobHandler({ api: deps.api, blobStore: deps.blobStore, prefix, notify: createSummaryNotifier(() => engine, deps.logger), kmcUrl: deps.config.kaltura.kmcUrl, logger: deps.logger }),
       microservice: createMicroserviceJobHandler({ api: deps.api, blobStore: deps.blobStore, prefix }),
       check: createCheckJobHandler({ ...alertDeps, engine }),
       'live-health': createLiveHealthJobHandler({ ...alertDeps, engine }),

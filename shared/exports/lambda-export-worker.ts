@@ -14,6 +14,7 @@ import type { ReportingConfig } from '../config/schema.js';
 import type { KalturaApi } from '../kaltura/kaltura-api.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { AlertEngine } from '../alerts/create-alert-engine.js';
+import { createSummaryNotifier } from './summary-notifier.js';
 import type { SummaryNotifier } from './summary.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { MAX_RECEIVE_COUNT, processJobBatch, type BatchResponse, type JobHandler, type QueueRecord } from '../queues/job-batch-processor.js';
@@ -65,7 +66,7 @@ async function start(kind: WorkerKind, logger: Logger): Promise<Worker> {
  */
 function lazySummaryNotifier(config: ReportingConfig, api: KalturaApi, logger: Logger): SummaryNotifier {
   let engine: Promise<AlertEngine> | undefined;
-  return async (destinations, message) => {
+  return createSummaryNotifier(() => {
     // A failed load is not kept: the next summary tries again.
     engine ??= import('../alerts/create-alert-engine.js')
       .then(({ createAlertEngine }) => createAlertEngine({ config, api, logger, stateStore: NO_ALERT_STATE }))
@@ -73,18 +74,8 @@ function lazySummaryNotifier(config: ReportingConfig, api: KalturaApi, logger: L
         engine = undefined;
         throw error;
       });
-    const alerts = await engine;
-    const failed: string[] = [];
-    for (const name of destinations) {
-      try {
-        await alerts.destination(name).send(message);
-      } catch (error) {
-        failed.push(name);
-        logger.warn('summary not delivered', { destination: name, reason: error instanceof Error ? error.message : String(error) });
-      }
-    }
-    if (failed.length > 0) throw new Error(`summary not delivered to ${failed.join(', ')}`);
-  };
+    return engine;
+  }, logger);
 }
 
 /** The export worker keeps no alert state (summaries are sent once per run): any use is a bug, said loudly. */
