@@ -168,11 +168,16 @@ function printBanner(
     : `${p.kaltura.serviceUrl}, partner id ${p.info.partnerId}`;
   const portPrefix = p.env.PORT === String(p.port) || (!p.env.PORT && p.port === 3000) ? '' : `PORT=${p.port} `;
   const nextRuns = Object.entries(p.scheduler.next()).map(([name, at]) => `${name} at ${at}`).join(', ');
-  out(`kreports local stack ready`);
-  out(`  Webhook URL:  ${p.info.webhookUrl}   (health: ${p.info.healthUrl})`);
-  out(`  Kaltura:      ${kalturaLine}`);
-  out(`  Config:       ${p.configFile} (${p.config.rules.length} rules, ${p.config.schedules.length} schedules)${nextRuns ? `; next: ${nextRuns}` : ''}`);
-  out(`  Files:        ${p.bucketWhere}   Alerts: ${p.dataDir}/alerts.jsonl   Dead letters: ${p.dataDir}/dead-letters/`);
-  out(`  Try:          ${portPrefix}npx kreports send-test-webhook --entry 1_demo   (quiet / unhealthy / big ids: see docs/local.md)`);
-  out(`  Stop with Ctrl-C.`);
+  // One write: a supervisor or test reading the pipe sees the whole banner or none of it.
+  out(
+    [
+      `kreports local stack ready`,
+      `  Webhook URL:  ${p.info.webhookUrl}   (health: ${p.info.healthUrl})`,
+      `  Kaltura:      ${kalturaLine}`,
+      `  Config:       ${p.configFile} (${p.config.rules.length} rules, ${p.config.schedules.length} schedules)${nextRuns ? `; next: ${nextRuns}` : ''}`,
+      `  Files:        ${p.bucketWhere}   Alerts: ${p.dataDir}/alerts.jsonl   Dead letters: ${p.dataDir}/dead-letters/`,
+      `  Try:          ${portPrefix}npx kreports send-test-webhook --entry 1_demo   (quiet / unhealthy / big ids: see docs/local.md)`,
+      `  Stop with Ctrl-C.`,
+    ].join('\n'),
+  );
 }

@@ -26,25 +26,38 @@ Options:
   async run(args, io) {
     const { help } = parseCommandArgs('start', args, {});
     if (help) return io.out(this.help), EXIT_OK;
-    const { startLocalStack } = await import('../../local/start-local-stack.js');
-    const stack = await startLocalStack({ env: io.env, cwd: io.cwd, out: io.out });
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          io.err(`kreports start: ${signal} again, exiting now; unfinished jobs resume at the next start.`);
-          process.exit(130);
-        }
-        stopping = true;
-        io.out(`Stopping (${signal}): finishing running jobs, unfinished ones resume at the next start...`);
-        stack.stop().then(resolve, (error) => {
-          io.err(`kreports start: error while stopping: ${(error as Error).message}`);
-          resolve();
-        });
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    });
+    // Handlers go in before start-up: a SIGTERM that lands between the banner and this point would
+    // otherwise kill the process with the default action, skipping the graceful stop.
+    let stopRequested: NodeJS.Signals | undefined;
+    let requestStop: (signal: NodeJS.Signals) => void = () => undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopRequested) {
+        io.err(`kreports start: ${signal} again, exiting now; unfinished jobs resume at the next start.`);
+        process.exit(130);
+      }
+      stopRequested = signal;
+      requestStop(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const { startLocalStack } = await import('../../local/start-local-stack.js');
+      const stack = await startLocalStack({ env: io.env, cwd: io.cwd, out: io.out });
+      await new Promise<void>((resolve) => {
+        requestStop = (signal) => {
+          io.out(`Stopping (${signal}): finishing running jobs, unfinished ones resume at the next start...`);
+          stack.stop().then(resolve, (error) => {
+            io.err(`kreports start: error while stopping: ${(error as Error).message}`);
+            resolve();
+          });
+        };
+        // A signal that came during start-up stops the stack as soon as it is up.
+        if (stopRequested) requestStop(stopRequested);
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     io.out('Stopped.');
     return EXIT_OK;
   },

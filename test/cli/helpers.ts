@@ -73,7 +73,8 @@ export function startStack(env: Record<string, string | undefined>, options: { t
     child.stdout!.on('data', (c: Buffer) => {
       stdout += c.toString('utf8');
       const m = /Webhook URL:\s+(http:\/\/\S+\/webhooks\/kaltura)\s+\(health: (\S+)\)/.exec(stdout);
-      if (m) {
+      // Ready means the whole banner: a pipe may deliver it in more than one chunk.
+      if (m && stdout.includes('Stop with Ctrl-C.')) {
         clearTimeout(timer);
         resolvePromise({
           child,
