@@ -95,6 +95,8 @@ export async function bundle(name: string, entry: string, outRoot: string, confi
     outfile,
     absWorkingDir: root,
     logLevel: 'silent',
+    // BUNDLES_BENCH_PROFILE_DIR: readable names in the CPU profiles (the figures are then not comparable).
+    ...(process.env.BUNDLES_BENCH_PROFILE_DIR ? { minify: false, keepNames: true } : {}),
   });
   // As the stack's afterBundling hook does.
   writeFileSync(join(dir, BUNDLED_CONFIG_FILE), configJson);
@@ -268,7 +270,8 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
     const results = new Map<string, ColdSample[]>(measured.map((m) => [m.name, []]));
     const outcomes = new Map<string, Set<string>>(measured.map((m) => [m.name, new Set()]));
     const once = async (m: Measured): Promise<ColdSample> => {
-      const env = d.environmentOf(m.fn);
+      const profileDir = process.env.BUNDLES_BENCH_PROFILE_DIR;
+      const env = { ...d.environmentOf(m.fn), ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-interval=100 --cpu-prof-dir=${join(profileDir, m.name)}` } : {}) };
       const r = await harness.runBundle({ bundleFile: join(m.fn.assetDir, ESM_OUTPUT_FILE), exportName: 'handler', cwd: m.fn.assetDir, env, events: [m.event()], functionName: m.name, memoryLimitInMB: m.fn.memorySize, timeoutSeconds: m.fn.timeoutSeconds, killAfterMs: 60_000 });
       purgeQueues();
       if (r.initError) throw new Error(`init failed: ${r.initError.name}: ${r.initError.message.slice(0, 160)}`);
@@ -333,6 +336,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
     ];
   } finally {
     await deployment?.close();
-    rmSync(outRoot, { recursive: true, force: true });
+    if (process.env.BUNDLES_BENCH_PROFILE_DIR) process.stderr.write(`bundles kept in ${outRoot}\n`);
+    else rmSync(outRoot, { recursive: true, force: true });
   }
 }

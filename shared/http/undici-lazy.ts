@@ -1,29 +1,58 @@
 /**
- * undici, loaded on first use instead of at module scope.
+ * undici, loaded on first use instead of at module scope, and only the part the project uses.
  *
- * Cold start: undici is about 0.5 MB of bundled CommonJS; evaluating it at module scope made the
- * check and live-health workers' initialisation 4x an empty handler (bench/bundles.bench.ts).
- * Importing it here, on the first HTTP call, moves that cost out of the Lambda init phase into the
- * first request of an execution environment (the benchmark reports it as "deferred to first use").
- * esbuild turns `import('undici')` into a lazily evaluated part of the same bundle, so nothing is
- * fetched from disk at that point; under tsx/vitest it is a plain dynamic import.
+ * Cold start: the project calls undici's `request` through an `Agent`, nothing else. `import('undici')`
+ * evaluates the whole package (fetch, WebSocket, EventSource, caches, mocks, interceptors: 523 KB
+ * bundled); its first use cost 70–90 ms of CPU in a fresh Node 22 process. Loading the `Agent` and
+ * the `request` API from their own files (286 KB) cost 25–30 ms (docs/aws.md, "Cold start").
+ * Loading on the first HTTP call also keeps undici out of the Lambda init phase. esbuild turns these
+ * `import()`s into lazily evaluated parts of the same bundle; under tsx/vitest they are plain
+ * dynamic imports of the same CommonJS files `import('undici')` would load, so a dispatcher made with
+ * `import { Agent } from 'undici'` (tests) and ours are the same classes.
  *
  * Only types may be imported from 'undici' at module scope (`import type`); everything else goes
- * through `loadUndici()`.
+ * through `loadUndici()`. The two file paths are undici internals (the package has no `exports`
+ * map): `test/http/undici-lazy.test.ts` checks they still give the same `Agent` and `request`
+ * behaviour as the package's index after an upgrade.
  */
 import type { Agent, Dispatcher } from 'undici';
 
-export type Undici = typeof import('undici');
+/** What the project uses of undici. */
+export interface Undici {
+  readonly Agent: typeof Agent;
+  /** undici's `request(url, options)`; without `options.dispatcher`, one shared keep-alive Agent. */
+  readonly request: typeof import('undici').request;
+}
+
+type ApiRequest = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 
 let undici: Promise<Undici> | undefined;
 
-/** The undici module, imported once per process (a failed import is retried on the next call). */
+/** undici's `Agent` and `request`, imported once per process (a failed import is retried on the next call). */
 export function loadUndici(): Promise<Undici> {
-  undici ??= import('undici').catch((error: unknown) => {
-    undici = undefined;
-    throw error;
-  });
+  undici ??= Promise.all([import('undici/lib/dispatcher/agent.js'), import('undici/lib/api/api-request.js')])
+    .then(([agentModule, requestModule]) => slimUndici(agentModule.default as typeof Agent, requestModule.default as unknown as ApiRequest))
+    .catch((error: unknown) => {
+      undici = undefined;
+      throw error;
+    });
   return undici;
+}
+
+/** `request` as undici's index builds it (`makeDispatcher(api.request)`), for the URL forms we use. */
+function slimUndici(AgentClass: typeof Agent, apiRequest: ApiRequest): Undici {
+  let shared: Dispatcher | undefined;
+  const request = ((url: string | URL, options: Record<string, unknown> = {}) => {
+    const { dispatcher, ...rest } = options as { dispatcher?: Dispatcher } & Record<string, unknown>;
+    const target = typeof url === 'string' ? new URL(url) : url;
+    return apiRequest.call(dispatcher ?? (shared ??= new AgentClass()), {
+      ...(rest as unknown as Dispatcher.RequestOptions),
+      origin: target.origin,
+      path: target.search ? `${target.pathname}${target.search}` : target.pathname,
+      method: ((rest.method as Dispatcher.HttpMethod | undefined) ?? (rest.body ? 'PUT' : 'GET')),
+    });
+  }) as unknown as Undici['request'];
+  return { Agent: AgentClass, request };
 }
 
 /**

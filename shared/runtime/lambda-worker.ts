@@ -66,7 +66,7 @@ export interface Worker {
 /** The Lambda handler of a worker: built on first use, an SQS event in, partial batch failures out. */
 export function lazyWorkerLambda(logger: Logger, start: () => Promise<Worker>): (event: { Records?: ReadonlyArray<QueueRecord> }) => Promise<BatchResponse> {
   let worker: Promise<Worker> | undefined;
-  return async (event) => {
+  return async function workerHandler(event) {
     worker ??= start().catch((error: unknown) => {
       worker = undefined;
       logger.error('worker could not start', { error });

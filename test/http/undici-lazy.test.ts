@@ -6,7 +6,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as undiciIndex from 'undici';
 import { Agent, type Dispatcher } from 'undici';
+import { loadUndici } from '../../shared/http/undici-lazy.js';
 import { Transport } from '../../shared/kaltura/transport.js';
 import { KalturaTransportError } from '../../shared/kaltura/errors.js';
 
@@ -19,7 +21,15 @@ afterEach(async () => {
 });
 
 async function startServer(): Promise<string> {
-  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('pong'));
+  const server = createServer((req, res) => {
+    if (req.url === '/echo' || req.url?.startsWith('/echo?')) {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, url: req.url, body: Buffer.concat(chunks).toString('utf8'), type: req.headers['content-type'] })));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('pong');
+  });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -72,5 +82,48 @@ describe('transport dispatcher', () => {
   it('closes cleanly when it never sent anything', async () => {
     const transport = new Transport(options);
     await expect(transport.close()).resolves.toBeUndefined();
+  });
+});
+
+/**
+ * `loadUndici()` loads two undici files instead of the package's index (cold start). These tests
+ * fail after an undici upgrade that moves or changes them, before a Lambda would.
+ */
+describe('loadUndici: the slim undici', () => {
+  it('gives the package\'s own Agent class', async () => {
+    const slim = await loadUndici();
+    expect(slim.Agent).toBe(undiciIndex.Agent);
+  });
+
+  it('requests like the package\'s request: method, path with query, body, headers', async () => {
+    // Prepare
+    const url = await startServer();
+    const slim = await loadUndici();
+    const ask = (request: typeof undiciIndex.request) =>
+      request(`${url}/echo?a=1&b=two`, { method: 'POST', body: 'x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }).then(async (r) => ({ status: r.statusCode, body: await r.body.json() }));
+    // Act
+    const ours = await ask(slim.request);
+    const theirs = await ask(undiciIndex.request);
+    const get = await slim.request(`${url}/echo`).then((r) => r.body.json());
+    // Assess
+    expect(ours).toEqual(theirs);
+    expect(ours).toEqual({ status: 200, body: { method: 'POST', url: '/echo?a=1&b=two', body: 'x=1', type: 'application/x-www-form-urlencoded' } });
+    expect(get).toMatchObject({ method: 'GET', url: '/echo' });
+  });
+
+  it('uses the dispatcher it is given, and honours an abort signal', async () => {
+    // Prepare
+    const url = await startServer();
+    const slim = await loadUndici();
+    const agent = new CountingAgent();
+    // Act
+    const answer = await slim.request(`${url}/`, { dispatcher: agent }).then((r) => r.body.text());
+    const dispatched = agent.dispatched;
+    const aborted = await slim.request(`${url}/`, { dispatcher: agent, signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    // Assess
+    expect(answer).toBe('pong');
+    expect(dispatched).toBe(1);
+    expect((aborted as Error).name).toBe('AbortError');
+    await agent.close();
   });
 });
