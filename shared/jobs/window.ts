@@ -163,6 +163,7 @@ function computeWindowUncached(spec: WindowSpec, at: Date, timeZone: string): Jo
     to: Math.floor(toMs / 1000),
     timezone: timeZone,
     label: label(fromMs, toMs, timeZone, hourly),
+    timeZoneOffset: offsetMinutesAt(Math.floor(fromMs / 1000) * 1000, timeZone),
   });
 
   if (typeof spec === 'string') {
@@ -202,8 +203,12 @@ export function previousWindow(window: JobWindow): JobWindow {
 
 /**
  * Kaltura's `timeZoneOffset` report filter field: minutes, UTC minus local (New York in winter = 300).
- * Taken at the start of the window.
+ * Taken at the start of the window: the one the job carries, else computed (older jobs).
  */
-export function kalturaTimeZoneOffset(window: Pick<JobWindow, 'from' | 'timezone'>): number {
-  return -Math.round(offsetAt(window.from * 1000, window.timezone) / 60_000) || 0;
+export function kalturaTimeZoneOffset(window: Pick<JobWindow, 'from' | 'timezone' | 'timeZoneOffset'>): number {
+  return window.timeZoneOffset ?? offsetMinutesAt(window.from * 1000, window.timezone);
+}
+
+function offsetMinutesAt(ms: number, timeZone: string): number {
+  return -Math.round(offsetAt(ms, timeZone) / 60_000) || 0;
 }

@@ -119,4 +119,15 @@ describe('Kaltura timeZoneOffset (minutes, UTC minus local)', () => {
     expect(kalturaTimeZoneOffset(computeWindow('previous-week', new Date('2026-01-12T12:00:00Z'), 'Australia/Sydney'))).toBe(-660);
     expect(kalturaTimeZoneOffset(computeWindow('previous-week', new Date('2026-01-12T12:00:00Z'), 'UTC'))).toBe(0);
   });
+
+  it('travels in the job window, and a job from before the field is computed the same', () => {
+    // Prepare: a window whose start is in winter time and end in summer time (New York, March 2026)
+    const w = computeWindow({ lastDays: 14 }, new Date('2026-03-15T12:00:00Z'), 'America/New_York');
+    const { timeZoneOffset, ...older } = w;
+    // Act + Assess: the worker reads the carried value; an older job's window gives the same
+    expect(timeZoneOffset).toBe(300);
+    expect(kalturaTimeZoneOffset(older)).toBe(300);
+    expect(kalturaTimeZoneOffset({ ...w, timeZoneOffset: 240 })).toBe(240);
+    expect(previousWindow(w).timeZoneOffset ?? kalturaTimeZoneOffset(previousWindow(w))).toBe(300);
+  });
 });
