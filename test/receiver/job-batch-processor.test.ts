@@ -7,6 +7,7 @@ import { processJobBatch, type QueueRecord } from '../../shared/queues/job-batch
 import { createJobMessage } from '../../shared/jobs/create-job-message.js';
 import type { DeadLetter, DeadLetterSink } from '../../shared/ports/dead-letter-sink.js';
 import { createMemoryLogger } from '../../shared/logging/logger.js';
+import { KalturaThrottledError } from '../../shared/kaltura/errors.js';
 import { RecordingJobQueue } from './helpers.js';
 
 function aRecord(messageId: string, body: string, receiveCount = 1): QueueRecord {
@@ -70,5 +71,31 @@ describe('processJobBatch', () => {
     // Assess
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['a', 'b']);
     expect(handled).toEqual(['performance']);
+  });
+
+  it.each([
+    ['an earlier attempt', 2, { failures: ['t'], letters: 0 }],
+    ['the last attempt', 5, { failures: [], letters: 1 }],
+  ])('when Kaltura asks to back off and the deferral cannot be sent, on %s, the job is retried or dead-lettered with the reason, never dropped', async (_label, receiveCount, expected) => {
+    // Prepare: the queue refuses the deferred copy
+    const queue = new RecordingJobQueue();
+    queue.failNext = 1;
+    const sink = aSink();
+    // Act
+    const response = await processJobBatch([aRecord('t', aValidBody(), receiveCount)], {
+      kind: 'export',
+      queue,
+      deadLetters: sink,
+      logger: createMemoryLogger(),
+      maxAttempts: 5,
+      handler: async () => {
+        throw new KalturaThrottledError('report.getTable', 429, 60, true);
+      },
+    });
+    // Assess: either SQS keeps it (batch item failure) or the dead-letter queue has it with why
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(expected.failures);
+    expect(sink.letters).toHaveLength(expected.letters);
+    if (expected.letters) expect(sink.letters[0]!.reason).toMatch(/^Gave up after 5 attempts: .*429/);
+    expect(queue.sent).toHaveLength(0);
   });
 });
