@@ -6,8 +6,12 @@
  *
  * Exactly one alert from concurrent evaluations: every transition is a compare-and-set
  * (`StateStore.put(key, next, expectedVersion)`). The evaluation whose write wins owns the
- * notification (it is written as `pending`, claimed for `claimMs`) and sends it; the loser re-reads,
- * sees the claimed pending notification or the already-notified state, and sends nothing.
+ * notification (it is written as `pending`, claimed for `claimMs`) and sends it; the loser re-reads
+ * and sees the already-notified state, or a pending notification another evaluation has claimed.
+ * Then it throws `AlertInProgressError`, a back-off: its job is deferred until the claim runs out
+ * and evaluated again. It must not just return: the claim's owner may have died before sending (a
+ * Lambda timeout, a SIGKILL of the local stack), and then the deferred job is the one that takes
+ * the pending notification over and sends it.
  *
  * Retries: when some destinations failed with a retryable error, the pending notification is written
  * back unclaimed with the destinations that succeeded, and `AlertDeliveryError` (retryable) is thrown
@@ -19,6 +23,7 @@ import type { StateStore } from '../ports/state-store.js';
 import type { JobSubject } from '../jobs/job-message.js';
 import type { Logger } from '../logging/logger.js';
 import { ReportingError } from '../errors/base-error.js';
+import { BackOffError } from '../errors/back-off.js';
 import type { AlertKind, AlertMessage, Observation } from './alert-message.js';
 
 export type AlertStatus = 'ok' | 'firing' | 'resolved' | 'error' | 'no-data';
@@ -82,7 +87,11 @@ export interface EvaluateAlertOptions {
   readonly buildMessage: (input: { id: string; kind: AlertKind; previousStatus: AlertStatus; since: Date | undefined }) => AlertMessage;
   readonly deliver: (destination: string, message: AlertMessage) => Promise<DeliveryOutcome>;
   readonly logger?: Logger;
-  /** How long a claimed notification is protected from other evaluators. Default 120 s. */
+  /**
+   * How long a claimed notification is protected from other evaluators. Default DEFAULT_ALERT_CLAIM_MS:
+   * longer than sending to every destination can take, short because a job that finds the claim of an
+   * evaluation that died waits this long before sending in its place.
+   */
   readonly claimMs?: number;
   /** Identifies this evaluation in claims. Default a random id. */
   readonly ownerId?: string;
@@ -94,9 +103,13 @@ export interface EvaluateAlertResult {
   readonly notified?: AlertKind;
   readonly delivered: ReadonlyArray<string>;
   readonly failed: ReadonlyArray<string>;
-  /** Another evaluation is sending right now; this one did nothing. */
-  readonly skipped?: 'in-progress';
 }
+
+/**
+ * Each destination send is bounded (10 s for HTTP destinations, the SDK's timeouts and 3 attempts for
+ * SNS and Secrets Manager) and all run at once, so 60 s is well past the slowest complete delivery.
+ */
+export const DEFAULT_ALERT_CLAIM_MS = 60_000;
 
 /** Some destinations failed temporarily; the job retries and only they are sent to again. */
 export class AlertDeliveryError extends ReportingError {
@@ -107,6 +120,13 @@ export class AlertDeliveryError extends ReportingError {
 export class AlertContentionError extends ReportingError {
   readonly retryable = true;
 }
+
+/**
+ * Another evaluation has claimed this alert's pending notification: the job is deferred (a back-off,
+ * costing no attempt) until the claim runs out, then evaluated again: it finds the notification sent,
+ * or takes it over from an evaluation that died.
+ */
+export class AlertInProgressError extends BackOffError {}
 
 interface Decision {
   readonly next: AlertState;
@@ -164,7 +184,7 @@ export function decideTransition(state: AlertState | undefined, observation: Obs
 export async function evaluateAlert(options: EvaluateAlertOptions): Promise<EvaluateAlertResult> {
   const key = alertStateKey(options.key);
   const owner = options.ownerId ?? randomUUID();
-  const claimMs = options.claimMs ?? 120_000;
+  const claimMs = options.claimMs ?? DEFAULT_ALERT_CLAIM_MS;
   const nowMs = options.now.getTime();
   let completed: { kind: AlertKind; delivered: string[]; failed: string[] } | undefined;
 
@@ -176,8 +196,9 @@ export async function evaluateAlert(options: EvaluateAlertOptions): Promise<Eval
     if (state?.pending) {
       const pending = state.pending;
       if (pending.claimedBy !== owner && pending.claimedUntil !== undefined && pending.claimedUntil > nowMs) {
-        options.logger?.info('alert notification is being sent by another evaluation', { alert: key, notification: pending.message.id });
-        return { status: state.status, delivered: [], failed: [], skipped: 'in-progress' };
+        const waitSeconds = Math.ceil((pending.claimedUntil - nowMs) / 1000) + 1;
+        options.logger?.info('alert notification is being sent by another evaluation; checking again once its claim runs out', { alert: key, notification: pending.message.id, waitSeconds });
+        throw new AlertInProgressError(`Alert ${key}: notification ${pending.message.id} is being sent by another evaluation; the job checks again in ${waitSeconds} s.`, waitSeconds);
       }
       const claimed: AlertState = { ...state, pending: { ...pending, claimedUntil: nowMs + claimMs, claimedBy: owner } };
       if (!(await options.store.put(key, claimed, current!.version))) continue;

@@ -2,9 +2,14 @@
  * The alert state machine's transitions, on their own (the end-to-end behaviour is in
  * check-alerts.test.ts): which observation after which state notifies, and with what.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decideTransition, type AlertState, type AlertStatus } from '../../shared/alerts/alert-state.js';
-import type { Observation } from '../../shared/alerts/alert-message.js';
+import { AlertInProgressError, decideTransition, evaluateAlert, type AlertState, type AlertStatus, type EvaluateAlertOptions } from '../../shared/alerts/alert-state.js';
+import type { AlertMessage, Observation } from '../../shared/alerts/alert-message.js';
+import { deferralSecondsFor } from '../../shared/errors/back-off.js';
+import { createFileStateStore } from '../../shared/state/file-state-store.js';
 
 const T0 = new Date('2026-11-27T10:00:00Z');
 const HOUR = 3_600_000;
@@ -90,5 +95,51 @@ describe('alert transitions over any sequence of observations (property)', () =>
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('an evaluation that dies between deciding and sending', () => {
+  /** evaluateAlert options for one quiet-entry check, delivering into `sent`. */
+  function anEvaluation(store: EvaluateAlertOptions['store'], sent: string[], overrides: Partial<EvaluateAlertOptions> = {}): EvaluateAlertOptions {
+    return {
+      store,
+      key: { rule: 'entry-ready', job: 'low-engagement', subject: { scope: 'entry', id: '1_quiet' } },
+      observation: obs('firing'),
+      now: T0,
+      repeatIntervalMs: 24 * HOUR,
+      destinations: ['slack'],
+      jobId: 'job-1',
+      buildMessage: ({ id, kind }) => ({ id, kind }) as unknown as AlertMessage,
+      deliver: async (destination, message) => {
+        sent.push(`${destination}:${message.kind}`);
+        return { ok: true };
+      },
+      ...overrides,
+    };
+  }
+
+  it('leaves its claimed notification to the next evaluation once the claim runs out: deferred first, then sent once', async () => {
+    // Prepare: the first evaluation decides "firing" and dies while sending (its delivery never returns)
+    const dir = await mkdtemp(join(tmpdir(), 'kreports-alert-claim-'));
+    const store = createFileStateStore({ directory: dir });
+    const sent: string[] = [];
+    const dying = evaluateAlert(anEvaluation(store, sent, { claimMs: 60_000, deliver: () => new Promise(() => undefined) }));
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      // Act: its job comes back at once (SQS redelivery, or the local stack's restart)...
+      const redelivered = await evaluateAlert(anEvaluation(store, sent, { now: new Date(T0.getTime() + 1_000) })).catch((e: unknown) => e);
+      // ...and again after the claim ran out
+      const later = await evaluateAlert(anEvaluation(store, sent, { now: new Date(T0.getTime() + 62_000) }));
+      const again = await evaluateAlert(anEvaluation(store, sent, { now: new Date(T0.getTime() + 63_000) }));
+      // Assess: not acknowledged as done, but deferred without an attempt until the claim ends; then sent once
+      expect(redelivered).toBeInstanceOf(AlertInProgressError);
+      expect(deferralSecondsFor(redelivered, {})).toBe(60);
+      expect(later).toMatchObject({ status: 'firing', notified: 'firing', delivered: ['slack'] });
+      expect(again.notified).toBeUndefined();
+      expect(sent).toEqual(['slack:firing']);
+    } finally {
+      void dying;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

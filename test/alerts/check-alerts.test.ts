@@ -8,6 +8,7 @@ import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { createKalturaClient, type KalturaClient } from '../../shared/kaltura/kaltura-client.js';
 import { createFileStateStore } from '../../shared/state/file-state-store.js';
 import { createCheckJobHandler, type JobHandlerDeps } from '../../shared/alerts/create-alert-engine.js';
+import { AlertInProgressError } from '../../shared/alerts/alert-state.js';
 import { processJobBatch } from '../../shared/queues/job-batch-processor.js';
 import { createLogOperatorNotifier, type OperatorProblem } from '../../shared/alerts/operator-notifier.js';
 import { rawLogger } from '../helpers/raw-logger.js';
@@ -182,9 +183,11 @@ describe('report checks against the simulator', () => {
     const message = jobFor(checkSpec({ destinations: ['slack', 'local'] }), '0_quiet_race');
     // Four workers (separate handlers, as separate Lambdas would be) on one state store.
     const workers = Array.from({ length: 4 }, () => createCheckJobHandler(h.deps));
-    await Promise.all(workers.map((worker) => worker(message, { logger: h.logger, attempt: 1 })));
+    const outcomes = await Promise.allSettled(workers.map((worker) => worker(message, { logger: h.logger, attempt: 1 })));
     expect(slack.requests).toHaveLength(1);
     expect(await readJsonLines(h.alertsPath)).toHaveLength(1);
+    // A worker that found another's claim is deferred (to check again once the claim runs out), never failed.
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(AlertInProgressError);
   });
 
   it('records the error state and alerts once when Kaltura fails permanently; the job is dead-lettered with the reason', async () => {

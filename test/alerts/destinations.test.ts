@@ -190,9 +190,24 @@ describe('local sink', () => {
   it('appends one JSON line per alert, also under concurrency', async () => {
     const path = join(await tempDir('sink-'), 'nested', 'alerts.jsonl');
     const destination = createLocalDestination({ name: 'local', path });
-    await Promise.all(Array.from({ length: 20 }, () => destination.send(sampleMessage())));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => destination.send({ ...sampleMessage(), id: `alert-${i}` })));
     const lines = await readJsonLines(path);
     expect(lines).toHaveLength(20);
     expect(lines[0]).toMatchObject({ destination: 'local', kind: 'firing', subject: { id: '1_abc' } });
+  });
+
+  it('writes a message sent again (same id, after its sender died before recording it) once', async () => {
+    // Prepare
+    const path = join(await tempDir('sink-'), 'alerts.jsonl');
+    const destination = createLocalDestination({ name: 'local', path });
+    const other = createLocalDestination({ name: 'audit', path });
+    // Act
+    await destination.send(sampleMessage());
+    await createLocalDestination({ name: 'local', path }).send(sampleMessage()); // the next process
+    await destination.send({ ...sampleMessage('resolved'), id: 'alert-2' });
+    await other.send(sampleMessage()); // the same message to another local destination is its own line
+    // Assess
+    const lines = (await readJsonLines(path)) as Array<{ destination: string; id: string }>;
+    expect(lines.map((l) => `${l.destination}:${l.id}`)).toEqual(['local:alert-1', 'local:alert-2', 'audit:alert-1']);
   });
 });
