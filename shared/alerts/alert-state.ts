@@ -106,10 +106,12 @@ export interface EvaluateAlertResult {
 }
 
 /**
- * Each destination send is bounded (10 s for HTTP destinations, the SDK's timeouts and 3 attempts for
- * SNS and Secrets Manager) and all run at once, so 60 s is well past the slowest complete delivery.
+ * Longer than the slowest complete delivery, so a live sender never has its notification taken over
+ * (that would send it twice): all destinations are sent at once, but one Slack send may take four
+ * posts of up to 11 s plus its inline Retry-After waits, and a Kaltura e-mail may first start a
+ * session (30 s timeout, retried). In Lambda the function's timeout ends a sender well before this.
  */
-export const DEFAULT_ALERT_CLAIM_MS = 60_000;
+export const DEFAULT_ALERT_CLAIM_MS = 120_000;
 
 /** Some destinations failed temporarily; the job retries and only they are sent to again. */
 export class AlertDeliveryError extends ReportingError {
@@ -126,7 +128,9 @@ export class AlertContentionError extends ReportingError {
  * costing no attempt) until the claim runs out, then evaluated again: it finds the notification sent,
  * or takes it over from an evaluation that died.
  */
-export class AlertInProgressError extends BackOffError {}
+export class AlertInProgressError extends BackOffError {
+  readonly waitReason = 'another evaluation is sending this alert';
+}
 
 interface Decision {
   readonly next: AlertState;

@@ -16,7 +16,7 @@ import { deferralSecondsFor } from '../errors/back-off.js';
 import { createSecretResolver } from './secret-resolver.js';
 import { PermanentJobError, type JobHandler } from '../queues/job-batch-processor.js';
 import { buildAlertMessage, type AlertMessage, type AlertSeverity, type Observation } from './alert-message.js';
-import { AlertDeliveryError, evaluateAlert, type DeliveryOutcome, type EvaluateAlertResult } from './alert-state.js';
+import { AlertDeliveryError, AlertInProgressError, evaluateAlert, type DeliveryOutcome, type EvaluateAlertResult } from './alert-state.js';
 import { createLogOperatorNotifier, type OperatorNotifier } from './operator-notifier.js';
 import { parseDurationMs } from './duration.js';
 import { DestinationError, type AlertDestination, type Sleep } from './destinations/destination.js';
@@ -255,7 +255,9 @@ export function createCheckJobHandler(deps: JobHandlerDeps): JobHandler {
         const reason = error instanceof Error ? error.message : String(error);
         const failed = errorCheckResult(check, now(), permanent ? reason : `gave up after ${context.attempt} attempts: ${reason}`);
         await recordCheckResult(deps.stateStore, failed);
-        await evaluate(failed);
+        // The job goes to the dead-letter queue with its own reason even if another evaluation is sending
+        // this alert right now (deferring it would hide the reason and restart its attempts).
+        await evaluate(failed).catch(unlessInProgress(context.logger));
       }
       throw error;
     }
@@ -294,8 +296,11 @@ export function createLiveHealthJobHandler(deps: JobHandlerDeps & { readonly idl
         ...(deps.idleStopMs !== undefined ? { idleStopMs: deps.idleStopMs } : {}),
         holdLease: (watchId, nowSeconds, staleAfter) =>
           holdWatchLease(deps.stateStore, `watch#${watch.rule}#${spec.name}#${watch.subject.scope}:${watch.subject.id}`, watchId, nowSeconds, staleAfter),
+        // A watch is its own retry loop: when another evaluation is sending this alert (or died while
+        // sending it), the watch goes on polling, and a later poll finds the alert sent or takes it over.
+        // Deferring the job instead would drop this poll and, on a first poll, the watch's lease id.
         evaluate: async (aspect, observation, current) => {
-          await evaluate(aspect, observation, current);
+          await evaluate(aspect, observation, current).catch(unlessInProgress(context.logger));
         },
       });
       if (outcome.stopped) context.logger.info('live watch stopped', { reason: outcome.stopped });
@@ -306,9 +311,22 @@ export function createLiveHealthJobHandler(deps: JobHandlerDeps & { readonly idl
       if (permanent || lastAttempt) {
         // The watch ends here (dead-lettered): tell the audience the stream is no longer watched.
         const reason = error instanceof Error ? error.message : String(error);
-        await evaluate('health', { status: 'error', description: `The live watch stopped: ${permanent ? reason : `gave up after ${context.attempt} attempts: ${reason}`}`, facts: [] }, watch);
+        await evaluate('health', { status: 'error', description: `The live watch stopped: ${permanent ? reason : `gave up after ${context.attempt} attempts: ${reason}`}`, facts: [] }, watch).catch(
+          unlessInProgress(context.logger),
+        );
       }
       throw error;
     }
+  };
+}
+
+/**
+ * For a `.catch`: swallows `AlertInProgressError` (another evaluation holds this alert's pending
+ * notification; logged), rethrows anything else. For callers that must not be deferred by it.
+ */
+function unlessInProgress(logger: Logger | undefined): (error: unknown) => void {
+  return (error) => {
+    if (!(error instanceof AlertInProgressError)) throw error;
+    logger?.info('alert left to the evaluation that claimed it', { reason: error.message });
   };
 }

@@ -16,6 +16,17 @@ export interface BackOffSignal {
   readonly backOff: true;
   /** How long to wait before the next attempt, in seconds. */
   readonly retryAfterSeconds: number;
+  /** Who asked to wait, for the log line of the deferral. Default: Kaltura. */
+  readonly waitReason?: string;
+}
+
+/** The `waitReason` of the back-off signal in `error` (or its causes), else Kaltura's. */
+export function waitReasonOf(error: unknown): string {
+  for (let e: unknown = error, depth = 0; e instanceof ReportingError && depth < 5; e = e.cause, depth++) {
+    const reason = (e as Partial<BackOffSignal>).waitReason;
+    if (typeof reason === 'string') return reason;
+  }
+  return 'Kaltura asked to back off';
 }
 
 /** Thrown by a job handler when a peer asks it to wait; retryable, and never counted as an attempt. */

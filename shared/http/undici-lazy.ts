@@ -17,11 +17,21 @@
  */
 import type { Agent, Dispatcher } from 'undici';
 
+/** The options of undici's `request` the slim version passes on (the URL gives origin and path). */
+export type SlimRequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
+  readonly method?: Dispatcher.HttpMethod;
+  readonly dispatcher?: Dispatcher;
+};
+
 /** What the project uses of undici. */
 export interface Undici {
   readonly Agent: typeof Agent;
-  /** undici's `request(url, options)`; without `options.dispatcher`, one shared keep-alive Agent. */
-  readonly request: typeof import('undici').request;
+  /**
+   * undici's `request(url, options)` for a full URL (a string or a `URL`, query included). Without
+   * `options.dispatcher` it uses one keep-alive Agent of its own, not undici's global dispatcher
+   * (`setGlobalDispatcher` does not apply).
+   */
+  readonly request: (url: string | URL, options?: SlimRequestOptions) => Promise<Dispatcher.ResponseData>;
 }
 
 type ApiRequest = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
@@ -42,16 +52,16 @@ export function loadUndici(): Promise<Undici> {
 /** `request` as undici's index builds it (`makeDispatcher(api.request)`), for the URL forms we use. */
 function slimUndici(AgentClass: typeof Agent, apiRequest: ApiRequest): Undici {
   let shared: Dispatcher | undefined;
-  const request = ((url: string | URL, options: Record<string, unknown> = {}) => {
-    const { dispatcher, ...rest } = options as { dispatcher?: Dispatcher } & Record<string, unknown>;
+  const request: Undici['request'] = (url, options = {}) => {
+    const { dispatcher, ...rest } = options;
     const target = typeof url === 'string' ? new URL(url) : url;
     return apiRequest.call(dispatcher ?? (shared ??= new AgentClass()), {
-      ...(rest as unknown as Dispatcher.RequestOptions),
+      ...rest,
       origin: target.origin,
       path: target.search ? `${target.pathname}${target.search}` : target.pathname,
-      method: ((rest.method as Dispatcher.HttpMethod | undefined) ?? (rest.body ? 'PUT' : 'GET')),
+      method: rest.method ?? (rest.body ? 'PUT' : 'GET'),
     });
-  }) as unknown as Undici['request'];
+  };
   return { Agent: AgentClass, request };
 }
 

@@ -14,7 +14,7 @@ import type { Logger } from '../logging/logger.js';
 import { DEFAULT_THROTTLE_BACK_OFF_SECONDS, KalturaThrottledError, KalturaTransportError } from './errors.js';
 import { parseRetryAfter } from '../errors/back-off.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-import { KEEP_ALIVE_AGENT, LazyDispatcher, loadUndici } from '../http/undici-lazy.js';
+import { KEEP_ALIVE_AGENT, LazyDispatcher, loadUndici, type Undici } from '../http/undici-lazy.js';
 
 export interface TransportOptions {
   readonly timeoutMs: number;
@@ -105,7 +105,7 @@ export class Transport {
   }
 
   /** undici's `request` and the dispatcher, loaded on first use (cold start: undici stays out of module init). */
-  private async http(): Promise<{ request: typeof import('undici').request; dispatcher: Dispatcher }> {
+  private async http(): Promise<{ request: Undici['request']; dispatcher: Dispatcher }> {
     const [{ request }, dispatcher] = await Promise.all([loadUndici(), this.dispatcher.get()]);
     return { request, dispatcher };
   }

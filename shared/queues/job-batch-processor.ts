@@ -19,7 +19,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { JobMessageSchema, type JobKind, type JobMessage } from '../jobs/job-message.js';
 import { formatIssues } from '../validation/format-issues.js';
 import { ReportingError } from '../errors/base-error.js';
-import { deferralSecondsFor, MAX_BACK_OFF_SECONDS } from '../errors/back-off.js';
+import { deferralSecondsFor, MAX_BACK_OFF_SECONDS, waitReasonOf } from '../errors/back-off.js';
 import type { DeadLetterSink } from '../ports/dead-letter-sink.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Logger } from '../logging/logger.js';
@@ -196,7 +196,7 @@ async function deferOnBackOff(error: unknown, message: JobMessage, options: Batc
     logger.warn('could not defer the job; it will be retried as a failure', { error: sendError });
     return false;
   }
-  logger.warn('Kaltura asked to back off; job deferred without using an attempt', { delaySeconds, deferrals: deferred.backOff!.count, error });
+  logger.warn(`${waitReasonOf(error)}; job deferred without using an attempt`, { delaySeconds, deferrals: deferred.backOff!.count, error });
   logger.metric('JobDeferred', 1, { kind: options.kind });
   return true;
 }

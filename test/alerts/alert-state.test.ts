@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlertInProgressError, decideTransition, evaluateAlert, type AlertState, type AlertStatus, type EvaluateAlertOptions } from '../../shared/alerts/alert-state.js';
 import type { AlertMessage, Observation } from '../../shared/alerts/alert-message.js';
-import { deferralSecondsFor } from '../../shared/errors/back-off.js';
+import { deferralSecondsFor, waitReasonOf } from '../../shared/errors/back-off.js';
 import { createFileStateStore } from '../../shared/state/file-state-store.js';
 
 const T0 = new Date('2026-11-27T10:00:00Z');
@@ -134,6 +134,7 @@ describe('an evaluation that dies between deciding and sending', () => {
       // Assess: not acknowledged as done, but deferred without an attempt until the claim ends; then sent once
       expect(redelivered).toBeInstanceOf(AlertInProgressError);
       expect(deferralSecondsFor(redelivered, {})).toBe(60);
+      expect(waitReasonOf(redelivered)).toBe('another evaluation is sending this alert');
       expect(later).toMatchObject({ status: 'firing', notified: 'firing', delivered: ['slack'] });
       expect(again.notified).toBeUndefined();
       expect(sent).toEqual(['slack:firing']);

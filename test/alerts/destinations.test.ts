@@ -1,6 +1,7 @@
 /**
  * Destination adapters on their own: what each sends and how each answer is classified.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it, afterEach } from 'vitest';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
@@ -196,6 +197,21 @@ describe('local sink', () => {
     expect(lines[0]).toMatchObject({ destination: 'local', kind: 'firing', subject: { id: '1_abc' } });
   });
 
+  it('after a restart, skips what the file already has, but not a last line a crash cut short', async () => {
+    // Prepare: a file from an earlier process: one complete line, then one cut short
+    const path = join(await tempDir('sink-'), 'alerts.jsonl');
+    const complete = JSON.stringify({ destination: 'local', ...sampleMessage(), id: 'alert-9' });
+    await writeFile(path, `${complete}\n${JSON.stringify({ destination: 'local', id: 'alert-8' }).slice(0, 20)}`);
+    const destination = createLocalDestination({ name: 'local', path });
+    // Act
+    await destination.send({ ...sampleMessage(), id: 'alert-9' });
+    await destination.send({ ...sampleMessage(), id: 'alert-8' });
+    // Assess
+    const text = await readFile(path, 'utf8');
+    expect(text.match(/"id":"alert-9"/g)).toHaveLength(1);
+    expect(text.split('\n').filter((l) => l.startsWith('{"destination":"local","id":"alert-8","kind"'))).toHaveLength(1);
+  });
+
   it('writes a message sent again (same id, after its sender died before recording it) once', async () => {
     // Prepare
     const path = join(await tempDir('sink-'), 'alerts.jsonl');
@@ -206,8 +222,9 @@ describe('local sink', () => {
     await createLocalDestination({ name: 'local', path }).send(sampleMessage()); // the next process
     await destination.send({ ...sampleMessage('resolved'), id: 'alert-2' });
     await other.send(sampleMessage()); // the same message to another local destination is its own line
+    await Promise.all([1, 2, 3].map(() => destination.send({ ...sampleMessage(), id: 'alert-3' }))); // at once
     // Assess
     const lines = (await readJsonLines(path)) as Array<{ destination: string; id: string }>;
-    expect(lines.map((l) => `${l.destination}:${l.id}`)).toEqual(['local:alert-1', 'local:alert-2', 'audit:alert-1']);
+    expect(lines.map((l) => `${l.destination}:${l.id}`)).toEqual(['local:alert-1', 'local:alert-2', 'audit:alert-1', 'local:alert-3']);
   });
 });

@@ -99,7 +99,7 @@ describe('loadUndici: the slim undici', () => {
     // Prepare
     const url = await startServer();
     const slim = await loadUndici();
-    const ask = (request: typeof undiciIndex.request) =>
+    const ask = (request: (url: string, options: { method: 'POST'; body: string; headers: Record<string, string> }) => Promise<undiciIndex.Dispatcher.ResponseData>) =>
       request(`${url}/echo?a=1&b=two`, { method: 'POST', body: 'x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }).then(async (r) => ({ status: r.statusCode, body: await r.body.json() }));
     // Act
     const ours = await ask(slim.request);
