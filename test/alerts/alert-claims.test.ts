@@ -7,8 +7,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { createKalturaClient, type KalturaClient } from '../../shared/kaltura/kaltura-client.js';
+import type { Simulator } from '../../simulator/index.js';
+import type { KalturaClient } from '../../shared/kaltura/kaltura-client.js';
 import { createFileStateStore } from '../../shared/state/file-state-store.js';
 import type { StateStore } from '../../shared/ports/state-store.js';
 import { createCheckJobHandler, createLiveHealthJobHandler } from '../../shared/alerts/create-alert-engine.js';
@@ -18,13 +18,12 @@ import { ReportingError } from '../../shared/errors/base-error.js';
 import { processJobBatch } from '../../shared/queues/job-batch-processor.js';
 import { createMemoryLogger } from '../../shared/logging/logger.js';
 import type { KalturaApi } from '../../shared/kaltura/kaltura-api.js';
-import { alertConfig, checkSpec, jobFor, liveSpec, memoryDeadLetters, memoryQueue, record, secretsFrom, tempDir } from './helpers.js';
+import { alertConfig, checkSpec, jobFor, liveSpec, memoryDeadLetters, memoryQueue, record, secretsFrom, tempDir, startSimulatorWithClient } from './helpers.js';
 
 let sim: Simulator;
 let api: KalturaClient;
 beforeAll(async () => {
-  sim = await startSimulator();
-  api = createKalturaClient({ serviceUrl: sim.serviceUrl, partnerId: sim.partnerId, adminSecret: sim.adminSecret, retryBaseDelayMs: 5, maxRetries: 1 });
+  ({ sim, api } = await startSimulatorWithClient());
 });
 afterAll(async () => {
   await api.close();

@@ -4,8 +4,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { createKalturaClient, type KalturaClient } from '../../shared/kaltura/kaltura-client.js';
+import type { Simulator } from '../../simulator/index.js';
+import type { KalturaClient } from '../../shared/kaltura/kaltura-client.js';
 import { createFileStateStore } from '../../shared/state/file-state-store.js';
 import { createCheckJobHandler, type JobHandlerDeps } from '../../shared/alerts/create-alert-engine.js';
 import { AlertInProgressError } from '../../shared/alerts/alert-state.js';
@@ -29,6 +29,7 @@ import {
   startFakeMessaging,
   startFakeSlack,
   startFakeTeams,
+  startSimulatorWithClient,
   tempDir,
   type FakeServer,
 } from './helpers.js';
@@ -40,8 +41,7 @@ let teams: FakeServer;
 let messaging: FakeServer;
 
 beforeAll(async () => {
-  sim = await startSimulator();
-  api = createKalturaClient({ serviceUrl: sim.serviceUrl, partnerId: sim.partnerId, adminSecret: sim.adminSecret, retryBaseDelayMs: 5, maxRetries: 1 });
+  ({ sim, api } = await startSimulatorWithClient());
   [slack, teams, messaging] = await Promise.all([startFakeSlack(), startFakeTeams(), startFakeMessaging()]);
 });
 afterAll(async () => {

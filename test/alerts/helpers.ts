@@ -14,6 +14,8 @@ import { createJobMessage } from '../../shared/jobs/create-job-message.js';
 import type { JobMessage } from '../../shared/jobs/job-message.js';
 import type { QueueRecord } from '../../shared/queues/job-batch-processor.js';
 import type { DeadLetter } from '../../shared/ports/dead-letter-sink.js';
+import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { createKalturaClient, type KalturaClient } from '../../shared/kaltura/kaltura-client.js';
 
 export interface RecordedRequest {
   readonly path: string;
@@ -171,4 +173,10 @@ export function memoryQueue() {
 export function manualClock(start: Date = AT) {
   let t = start.getTime();
   return { now: () => new Date(t), advance: (ms: number) => void (t += ms), set: (d: Date) => void (t = d.getTime()) };
+}
+
+/** The Kaltura simulator and a client for it with fast retries: the Kaltura side of the alert tests. */
+export async function startSimulatorWithClient(): Promise<{ sim: Simulator; api: KalturaClient }> {
+  const sim = await startSimulator();
+  return { sim, api: createKalturaClient({ serviceUrl: sim.serviceUrl, partnerId: sim.partnerId, adminSecret: sim.adminSecret, retryBaseDelayMs: 5, maxRetries: 1 }) };
 }

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { createKalturaClient, type KalturaClient } from '../../shared/kaltura/kaltura-client.js';
+import type { Simulator } from '../../simulator/index.js';
+import type { KalturaClient } from '../../shared/kaltura/kaltura-client.js';
 import { createFileStateStore } from '../../shared/state/file-state-store.js';
 import { createLiveHealthJobHandler, type JobHandlerDeps } from '../../shared/alerts/create-alert-engine.js';
 import { processJobBatch } from '../../shared/queues/job-batch-processor.js';
@@ -13,14 +13,13 @@ import { createMemoryLogger } from '../../shared/logging/logger.js';
 import type { JobMessage } from '../../shared/jobs/job-message.js';
 import type { LiveWatchProgress } from '../../shared/live-health/watch-live-stream.js';
 import type { KalturaApi } from '../../shared/kaltura/kaltura-api.js';
-import { alertConfig, jobFor, liveSpec, memoryDeadLetters, memoryQueue, readJsonLines, record, secretsFrom, tempDir } from './helpers.js';
+import { alertConfig, jobFor, liveSpec, memoryDeadLetters, memoryQueue, readJsonLines, record, secretsFrom, tempDir, startSimulatorWithClient } from './helpers.js';
 
 let sim: Simulator;
 let api: KalturaClient;
 
 beforeAll(async () => {
-  sim = await startSimulator();
-  api = createKalturaClient({ serviceUrl: sim.serviceUrl, partnerId: sim.partnerId, adminSecret: sim.adminSecret, retryBaseDelayMs: 5, maxRetries: 1 });
+  ({ sim, api } = await startSimulatorWithClient());
 });
 afterAll(async () => {
   await api.close();
