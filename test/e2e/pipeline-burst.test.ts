@@ -9,8 +9,9 @@ import { runPipelineBurst } from '../../bench/pipeline/harness.js';
 
 describe('pipeline burst (local stack, end to end)', () => {
   it('300 notifications and a SIGKILL restart: 0 lost, 0 duplicate effects, every job accounted for, Kaltura within budget', async () => {
-    // Prepare + Act
-    const report = await runPipelineBurst({ total: 300, restarts: 1, budget: 3, kalturaLatencyMs: 50, drainTimeoutMs: 240_000 });
+    // Prepare + Act. The drain may include one alert claim of a killed sender running out (up to 2 min + jitter,
+    // docs/alerts.md), so it is given well over that.
+    const report = await runPipelineBurst({ total: 300, restarts: 1, budget: 3, kalturaLatencyMs: 50, drainTimeoutMs: 330_000 });
 
     // Assess: the harness's own verdict, then the figures it is made of
     expect(report.problems).toEqual([]);
@@ -35,5 +36,5 @@ describe('pipeline burst (local stack, end to end)', () => {
     expect(a.kalturaPeakInFlight).toBeGreaterThan(0);
     expect(a.kalturaPeakInFlight).toBeLessThanOrEqual(3);
     expect(Number.isFinite(report.latencyP50Ms)).toBe(true);
-  }, 400_000);
+  }, 480_000);
 });
