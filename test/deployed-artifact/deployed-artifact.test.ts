@@ -112,6 +112,16 @@ async function invoke(fn: DeployedFunction, events: unknown[]): Promise<BundleRu
   return run;
 }
 
+/** `invoke` while every Kaltura report call answers 503 (a job that keeps failing). */
+async function invokeWhileKalturaReportsFail(fn: DeployedFunction, event: unknown): Promise<BundleRun> {
+  local.sim.injectFault({ kind: 'http-status', status: 503, times: 1000, match: { service: 'report' } });
+  try {
+    return await invoke(fn, [event]);
+  } finally {
+    local.sim.clearFaults();
+  }
+}
+
 const queueUrl = (logicalId: string) => local.resources[logicalId]!.ref;
 const messagesOn = (logicalId: string) => local.aws.queue(queueUrl(logicalId))!.messages;
 
@@ -236,14 +246,8 @@ describe('a notification through the deployed bundles', () => {
     local.aws.send(url, exportRecord.body, { kind: { DataType: 'String', StringValue: 'export' } });
     const event = local.aws.receiveAsEvent(queueUrl(exportMapping.queueId), 10);
     const [poisonRecord, retriedRecord] = event.Records as [SqsEventRecord, SqsEventRecord];
-    local.sim.injectFault({ kind: 'http-status', status: 503, times: 1000, match: { service: 'report' } });
     // Act
-    let run: BundleRun;
-    try {
-      run = await invoke(exportWorker, [event]);
-    } finally {
-      local.sim.clearFaults();
-    }
+    const run = await invokeWhileKalturaReportsFail(exportWorker, event);
     // Assess
     expect(run.invocations[0]!.value).toEqual({ batchItemFailures: [{ itemIdentifier: retriedRecord.messageId }] });
     const dead = messagesOn(exportMapping.dlqId);
@@ -262,14 +266,8 @@ describe('a notification through the deployed bundles', () => {
     local.aws.send(url, exportRecord.body).receiveCount = exportMapping.maxReceiveCount - 1;
     const event = local.aws.receiveAsEvent(url, 10);
     expect(event.Records[0]!.attributes.ApproximateReceiveCount).toBe(String(exportMapping.maxReceiveCount));
-    local.sim.injectFault({ kind: 'http-status', status: 503, times: 1000, match: { service: 'report' } });
     // Act
-    let run: BundleRun;
-    try {
-      run = await invoke(exportWorker, [event]);
-    } finally {
-      local.sim.clearFaults();
-    }
+    const run = await invokeWhileKalturaReportsFail(exportWorker, event);
     // Assess
     expect(run.invocations[0]!.value).toEqual({ batchItemFailures: [] });
     const dead = messagesOn(exportMapping.dlqId);
