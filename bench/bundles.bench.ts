@@ -25,10 +25,12 @@
  * invocation — what a cold request actually costs; moving work from init into the first call
  * (lazy imports) does not lower it. The init and first-invocation ratios are shown too, and the
  * init ratio to an empty handler as information. The scheduler is held to the worker target
- * against the SQS baseline (it only sends to SQS). One more row is information only:
+ * against the SQS baseline (it only sends to SQS). Two more rows are information only:
  * `receiver-clients-handler`, a minimal handler with the receiver's four SDK clients (Secrets
  * Manager, DynamoDB, S3, SQS; one call each), which separates what those clients cost from what the
- * project's own code adds.
+ * project's own code adds; and `sqs-handler-plain-esbuild`, the SQS baseline bundled with esbuild's
+ * defaults, which shows what the project's `node:http` alias saves any handler. Every baseline
+ * the targets use is bundled exactly like the functions, alias included.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -81,8 +83,12 @@ export interface Bundle {
   readonly bytes: number;
 }
 
-/** Bundles `entry` into `<outRoot>/<name>/index.mjs` + the configuration JSON, as the stack does (tested against the stack's own asset). */
-export async function bundle(name: string, entry: string, outRoot: string, configJson: string): Promise<Bundle> {
+/**
+ * Bundles `entry` into `<outRoot>/<name>/index.mjs` + the configuration JSON, as the stack does
+ * (tested against the stack's own asset). `plainEsbuild`: without the project's `node:http` alias,
+ * as a handler bundled with esbuild's defaults would be (information row only).
+ */
+export async function bundle(name: string, entry: string, outRoot: string, configJson: string, options: { plainEsbuild?: boolean } = {}): Promise<Bundle> {
   const dir = join(outRoot, name);
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, ESM_OUTPUT_FILE);
@@ -91,6 +97,7 @@ export async function bundle(name: string, entry: string, outRoot: string, confi
     mainFields: [...ESBUILD_OPTIONS.mainFields],
     external: [...ESBUILD_OPTIONS.external],
     banner: { ...ESBUILD_OPTIONS.banner },
+    alias: options.plainEsbuild ? {} : { ...ESBUILD_OPTIONS.alias },
     entryPoints: [entry],
     outfile,
     absWorkingDir: root,
@@ -141,6 +148,13 @@ export function coldRatios(fn: ColdFigures, baseline: ColdFigures): { init: numb
 
 type BaselineName = 'sqs-handler' | 's3-sqs-handler';
 
+/**
+ * Information row: `sqs-handler` bundled with esbuild's defaults, without the project's `node:http`
+ * alias (infra/bundling-shims/node-http.cjs). Its ratio to `sqs-handler` is what that alias saves
+ * any handler; the targets compare against baselines bundled exactly like the functions.
+ */
+const PLAIN_SQS_HANDLER = 'sqs-handler-plain-esbuild';
+
 const FUNCTIONS: ReadonlyArray<{ name: string; construct: 'receiver' | 'scheduler' | 'check' | 'live-health' | 'export' | 'microservice'; baseline: BaselineName; maxRatio: number }> = [
   { name: 'receiver', construct: 'receiver', baseline: 'sqs-handler', maxRatio: 1.3 },
   { name: 'check-worker', construct: 'check', baseline: 's3-sqs-handler', maxRatio: 1.5 },
@@ -179,13 +193,14 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
     const entries: Array<[string, string]> = [
       ['empty-handler', join(root, 'bench', 'baselines', 'empty-handler.ts')],
       ['sqs-handler', join(root, 'bench', 'baselines', 'sqs-handler.ts')],
+      [PLAIN_SQS_HANDLER, join(root, 'bench', 'baselines', 'sqs-handler.ts')],
       ['s3-sqs-handler', join(root, 'bench', 'baselines', 's3-sqs-handler.ts')],
       ['receiver-clients-handler', join(root, 'bench', 'baselines', 'receiver-clients-handler.ts')],
       ...FUNCTIONS.map((f): [string, string] => [f.name, join(functionsDir, f.name, 'index.ts')]),
     ];
     for (const [name, entry] of entries) {
       try {
-        bundles.set(name, await bundle(name, entry, outRoot, configJson));
+        bundles.set(name, await bundle(name, entry, outRoot, configJson, { plainEsbuild: name === PLAIN_SQS_HANDLER }));
       } catch (error) {
         problems.set(name, `bundle failed: ${(error as Error).message.split('\n')[0]}`);
       }
@@ -256,6 +271,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
     };
     add('empty-handler', 'receiver', () => ({}), statusOutcome);
     add('sqs-handler', 'receiver', apiEvent, statusOutcome);
+    add(PLAIN_SQS_HANDLER, 'receiver', apiEvent, statusOutcome);
     add('s3-sqs-handler', 'export', () => sqsEvent('export'), batchOutcome);
     add('receiver-clients-handler', 'receiver', apiEvent, statusOutcome);
     for (const f of FUNCTIONS) {
@@ -314,7 +330,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
         outcome: problems.get(name) ?? [...(outcomes.get(name) ?? [])].join('; '),
       };
     };
-    const rows = [row('empty-handler'), row('sqs-handler'), row('s3-sqs-handler'), { ...row('receiver-clients-handler', 'sqs-handler'), function: 'receiver-clients-handler (info)' }, ...FUNCTIONS.map((f) => row(f.name, f.baseline))];
+    const rows = [row('empty-handler'), row('sqs-handler'), { ...row(PLAIN_SQS_HANDLER, 'sqs-handler'), function: `${PLAIN_SQS_HANDLER} (info)` }, row('s3-sqs-handler'), { ...row('receiver-clients-handler', 'sqs-handler'), function: 'receiver-clients-handler (info)' }, ...FUNCTIONS.map((f) => row(f.name, f.baseline))];
     const targets: BenchTarget[] = FUNCTIONS.map((f) => {
       const target = `${f.name}: init + first invocation CPU <= ${f.maxRatio}x ${f.baseline}`;
       const fig = figures.get(f.name);

@@ -45,6 +45,7 @@ export function reportingBundlingProps(bundledConfigFile: string): BundlingOptio
     // Bundle the AWS SDK (pinned by the lockfile, tree-shaken) instead of the runtime's copy.
     bundleAwsSDK: true,
     externalModules: [...ESBUILD_OPTIONS.external],
+    esbuildArgs: Object.fromEntries(Object.entries(ESBUILD_OPTIONS.alias).map(([from, to]) => [`--alias:${from}`, to])),
     // Docker is not needed (nor running on CI): the esbuild devDependency bundles locally.
     forceDockerBundling: false,
     commandHooks: {

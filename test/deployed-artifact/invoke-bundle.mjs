@@ -11,7 +11,10 @@
  * results.json: `{ initCpuMs, initWallMs, invocations: [{ ok, value | error, cpuMs, wallMs }] }`, where
  * init is measured as a cold start pays it: CPU time of the whole process (user + system) and wall
  * time since the process started, until the import resolved; each invocation's CPU and wall time
- * are its own. Used by test/deployed-artifact and by bench/bundles.bench.ts.
+ * are its own. `nodeBundledUndiciLoaded` says whether Node's own copy of undici was loaded by the
+ * end (an ESM import of `node:http` does that on Node 22, about 40 ms of a cold start; the bundles
+ * avoid it, see infra/bundling-shims/node-http.cjs). Used by test/deployed-artifact and by
+ * bench/bundles.bench.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -71,6 +74,7 @@ for (const event of input.events) {
     invocations.push({ ok: false, error: { name: error?.name ?? 'Error', message: String(error?.message ?? error) }, cpuMs: cpuNow() - cpu0, wallMs: performance.now() - wall0 });
   }
 }
-writeFileSync(resultsFile, JSON.stringify({ initCpuMs, initWallMs, invocations }));
+const nodeBundledUndiciLoaded = process.moduleLoadList.includes('NativeModule internal/deps/undici/undici');
+writeFileSync(resultsFile, JSON.stringify({ initCpuMs, initWallMs, invocations, nodeBundledUndiciLoaded }));
 // Lambda freezes the environment here; keep-alive sockets would otherwise hold the process open.
 process.exit(0);

@@ -35,6 +35,8 @@ export interface BundleRun {
   readonly initCpuMs: number;
   readonly initWallMs: number;
   readonly invocations: Invocation[];
+  /** Node's internal undici was loaded by the end of the run (a cold-start cost the bundles avoid). */
+  readonly nodeBundledUndiciLoaded: boolean;
   /** What the function logged (stdout + stderr), for assertions on logs. */
   readonly logs: string;
   readonly exitCode: number | null;
@@ -82,7 +84,7 @@ export async function runBundle(options: RunOptions): Promise<BundleRun> {
     });
     if (!existsSync(resultsFile)) throw new Error(`the bundle ${options.bundleFile} ended (exit ${code}) without results; its output:\n${logs.slice(-3000)}`);
     const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as Partial<Omit<BundleRun, 'logs' | 'exitCode'>>;
-    return { ...results, initCpuMs: results.initCpuMs ?? 0, initWallMs: results.initWallMs ?? 0, invocations: results.invocations ?? [], logs, exitCode: code };
+    return { ...results, initCpuMs: results.initCpuMs ?? 0, initWallMs: results.initWallMs ?? 0, invocations: results.invocations ?? [], nodeBundledUndiciLoaded: results.nodeBundledUndiciLoaded ?? true, logs, exitCode: code };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

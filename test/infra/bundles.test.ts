@@ -7,9 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
 import { bundle, coldFigures, coldRatios, lambdaEnvironment, type Bundle } from '../../bench/bundles.bench.js';
+import { ESBUILD_OPTIONS } from '../../infra/bundling.js';
 import { loadDeployConfig } from '../../infra/deploy-config.js';
 import { PROJECT_ROOT } from '../../infra/reporting-stack.js';
+import { lambdaNodeBinary } from '../deployed-artifact/run-bundle.js';
 import { DEPLOY_CONFIG, removeTempDirs, tempDir } from './helpers.js';
 
 const FUNCTIONS = ['receiver', 'check-worker', 'live-health-worker', 'export-worker', 'microservice-worker', 'scheduler'] as const;
@@ -49,6 +52,40 @@ describe('real Lambda bundles', () => {
     );
     expect(result.stdout).toContain('No schedule named "no-such-schedule"');
     expect(result.stdout).toContain('weekly-exports, monthly-first, office-hours');
+  });
+});
+
+describe('node:http in the bundles (infra/bundling-shims/node-http.cjs)', () => {
+  const entry = join(PROJECT_ROOT, 'test', 'infra', 'fixtures', 'bundling', 'node-http-imports.ts');
+  const runBundled = async (options: { alias: boolean }) => {
+    const outfile = join(tempDir('kreports-http-shim-'), 'index.mjs');
+    await build({
+      ...ESBUILD_OPTIONS,
+      mainFields: [...ESBUILD_OPTIONS.mainFields],
+      external: [...ESBUILD_OPTIONS.external],
+      banner: { ...ESBUILD_OPTIONS.banner },
+      alias: options.alias ? { ...ESBUILD_OPTIONS.alias } : {},
+      entryPoints: [entry],
+      outfile,
+      logLevel: 'silent',
+    });
+    const result = spawnSync(lambdaNodeBinary(), [outfile], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.stderr).toBe('');
+    return JSON.parse(result.stdout) as Record<string, boolean>;
+  };
+
+  it('gives every import form the real built-in, without loading Node\'s own undici', async () => {
+    // Act
+    const report = await runBundled({ alias: true });
+    // Assess
+    expect(report).toEqual({ defaultImport: true, named: true, namespace: true, dynamic: true, usable: true, nodeBundledUndiciLoaded: false });
+  });
+
+  it('is needed: the same code bundled without the alias loads Node\'s undici (nodejs/node#57649)', async () => {
+    // Act
+    const report = await runBundled({ alias: false });
+    // Assess: if a Node 22 release stops doing this, the shim can go (and this test says so).
+    expect(report).toMatchObject({ defaultImport: true, named: true, usable: true, nodeBundledUndiciLoaded: true });
   });
 });
 
