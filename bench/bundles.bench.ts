@@ -25,10 +25,11 @@
  * invocation — what a cold request actually costs; moving work from init into the first call
  * (lazy imports) does not lower it. The init and first-invocation ratios are shown too, and the
  * init ratio to an empty handler as information. The scheduler is held to the worker target
- * against the SQS baseline (it only sends to SQS). Two more rows are information only:
+ * against the SQS baseline (it only sends to SQS). Three more rows are information only:
  * `receiver-clients-handler`, a minimal handler with the receiver's four SDK clients (Secrets
- * Manager, DynamoDB, S3, SQS; one call each), which separates what those clients cost from what the
- * project's own code adds; and `sqs-handler-plain-esbuild`, the SQS baseline bundled with esbuild's
+ * Manager, DynamoDB, S3, SQS; one call each), and `export-calls-handler`, one with the export
+ * worker's outside calls (Secrets Manager, one Kaltura call over undici, CSV and manifest to S3):
+ * they separate what those calls cost from what the project's own code adds; and `sqs-handler-plain-esbuild`, the SQS baseline bundled with esbuild's
  * defaults, which shows what the project's `node:http` alias saves any handler. Every baseline
  * the targets use is bundled exactly like the functions, alias included.
  */
@@ -196,6 +197,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
       [PLAIN_SQS_HANDLER, join(root, 'bench', 'baselines', 'sqs-handler.ts')],
       ['s3-sqs-handler', join(root, 'bench', 'baselines', 's3-sqs-handler.ts')],
       ['receiver-clients-handler', join(root, 'bench', 'baselines', 'receiver-clients-handler.ts')],
+      ['export-calls-handler', join(root, 'bench', 'baselines', 'export-calls-handler.ts')],
       ...FUNCTIONS.map((f): [string, string] => [f.name, join(functionsDir, f.name, 'index.ts')]),
     ];
     for (const [name, entry] of entries) {
@@ -274,6 +276,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
     add(PLAIN_SQS_HANDLER, 'receiver', apiEvent, statusOutcome);
     add('s3-sqs-handler', 'export', () => sqsEvent('export'), batchOutcome);
     add('receiver-clients-handler', 'receiver', apiEvent, statusOutcome);
+    add('export-calls-handler', 'export', () => sqsEvent('export'), batchOutcome);
     for (const f of FUNCTIONS) {
       if (f.construct === 'receiver') add(f.name, f.construct, apiEvent, statusOutcome);
       else if (f.construct === 'scheduler') add(f.name, f.construct, () => ({ schedule: 'weekly-exports', scheduledTime: new Date().toISOString() }), (v) => `${(v as { jobs?: number } | null)?.jobs ?? '?'} jobs queued`);
@@ -330,7 +333,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult[]> {
         outcome: problems.get(name) ?? [...(outcomes.get(name) ?? [])].join('; '),
       };
     };
-    const rows = [row('empty-handler'), row('sqs-handler'), { ...row(PLAIN_SQS_HANDLER, 'sqs-handler'), function: `${PLAIN_SQS_HANDLER} (info)` }, row('s3-sqs-handler'), { ...row('receiver-clients-handler', 'sqs-handler'), function: 'receiver-clients-handler (info)' }, ...FUNCTIONS.map((f) => row(f.name, f.baseline))];
+    const rows = [row('empty-handler'), row('sqs-handler'), { ...row(PLAIN_SQS_HANDLER, 'sqs-handler'), function: `${PLAIN_SQS_HANDLER} (info)` }, row('s3-sqs-handler'), { ...row('receiver-clients-handler', 'sqs-handler'), function: 'receiver-clients-handler (info)' }, { ...row('export-calls-handler', 's3-sqs-handler'), function: 'export-calls-handler (info)' }, ...FUNCTIONS.map((f) => row(f.name, f.baseline))];
     const targets: BenchTarget[] = FUNCTIONS.map((f) => {
       const target = `${f.name}: init + first invocation CPU <= ${f.maxRatio}x ${f.baseline}`;
       const fig = figures.get(f.name);
