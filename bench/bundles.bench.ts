@@ -28,10 +28,11 @@
  * against the SQS baseline (it only sends to SQS). Three more rows are information only:
  * `receiver-clients-handler`, a minimal handler with the receiver's four SDK clients (Secrets
  * Manager, DynamoDB, S3, SQS; one call each), and `export-calls-handler`, one with the export
- * worker's outside calls (Secrets Manager, one Kaltura call over undici, CSV and manifest to S3):
- * they separate what those calls cost from what the project's own code adds; and `sqs-handler-plain-esbuild`, the SQS baseline bundled with esbuild's
- * defaults, which shows what the project's `node:http` alias saves any handler. Every baseline
- * the targets use is bundled exactly like the functions, alias included.
+ * worker's outside calls (Secrets Manager, one Kaltura call over undici, CSV and manifest to S3).
+ * These two separate what the calls cost from what the project's own code adds. The third,
+ * `sqs-handler-plain-esbuild`, is the SQS baseline bundled with esbuild's defaults: it shows what
+ * the project's `node:http` alias saves any handler. Every baseline the targets use is bundled
+ * exactly like the functions, alias included.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -19,8 +19,11 @@ export const ESM_REQUIRE_BANNER =
 
 /**
  * `http` / `node:http` resolve to a CommonJS shim that takes the module from
- * `process.getBuiltinModule`: an ESM import of `node:http` costs about 40 ms of CPU at every cold
- * start on Node 22 (the shim's comment says why). Same module object, same behaviour.
+ * `process.getBuiltinModule`: on Node 22 an ESM import of `node:http` loads Node's own undici, which
+ * cost 16–25 ms of CPU at every cold start of our bundles (the shim's comment says why; docs/aws.md).
+ * Same module object, same behaviour. The path is absolute, but the bundle output holds no path, so
+ * assets hash the same on every machine. It exists only on the host: Docker bundling (CDK's
+ * fallback when esbuild is not installed) would fail on it loudly, never bundle without it.
  */
 export const NODE_HTTP_SHIM = fileURLToPath(new URL('./bundling-shims/node-http.cjs', import.meta.url));
 export const ALIAS: Readonly<Record<string, string>> = { http: NODE_HTTP_SHIM, 'node:http': NODE_HTTP_SHIM };

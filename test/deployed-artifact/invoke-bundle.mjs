@@ -12,13 +12,14 @@
  * init is measured as a cold start pays it: CPU time of the whole process (user + system) and wall
  * time since the process started, until the import resolved; each invocation's CPU and wall time
  * are its own. `nodeBundledUndiciLoaded` says whether Node's own copy of undici was loaded by the
- * end (an ESM import of `node:http` does that on Node 22, about 40 ms of a cold start; the bundles
+ * end (an ESM import of `node:http` does that on Node 22, 16–25 ms of our cold starts; the bundles
  * avoid it, see infra/bundling-shims/node-http.cjs). Used by test/deployed-artifact and by
  * bench/bundles.bench.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { nodeBundledUndiciLoaded } from './node-internals.mjs';
 
 const [bundleFile, exportName, eventsFile, resultsFile] = process.argv.slice(2);
 if (!bundleFile || !exportName || !eventsFile || !resultsFile) {
@@ -74,7 +75,6 @@ for (const event of input.events) {
     invocations.push({ ok: false, error: { name: error?.name ?? 'Error', message: String(error?.message ?? error) }, cpuMs: cpuNow() - cpu0, wallMs: performance.now() - wall0 });
   }
 }
-const nodeBundledUndiciLoaded = process.moduleLoadList.includes('NativeModule internal/deps/undici/undici');
-writeFileSync(resultsFile, JSON.stringify({ initCpuMs, initWallMs, invocations, nodeBundledUndiciLoaded }));
+writeFileSync(resultsFile, JSON.stringify({ initCpuMs, initWallMs, invocations, nodeBundledUndiciLoaded: nodeBundledUndiciLoaded() }));
 // Lambda freezes the environment here; keep-alive sockets would otherwise hold the process open.
 process.exit(0);
