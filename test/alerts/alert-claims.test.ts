@@ -6,9 +6,7 @@
  * good (it must reach the dead-letter queue with its own reason).
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../simulator/index.js';
-import type { KalturaClient } from '../../shared/kaltura/kaltura-client.js';
+import { describe, expect, it } from 'vitest';
 import { createFileStateStore } from '../../shared/state/file-state-store.js';
 import type { StateStore } from '../../shared/ports/state-store.js';
 import { createCheckJobHandler, createLiveHealthJobHandler } from '../../shared/alerts/create-alert-engine.js';
@@ -18,17 +16,9 @@ import { ReportingError } from '../../shared/errors/base-error.js';
 import { processJobBatch } from '../../shared/queues/job-batch-processor.js';
 import { createMemoryLogger } from '../../shared/logging/logger.js';
 import type { KalturaApi } from '../../shared/kaltura/kaltura-api.js';
-import { alertConfig, checkSpec, jobFor, liveSpec, memoryDeadLetters, memoryQueue, record, secretsFrom, tempDir, startSimulatorWithClient } from './helpers.js';
+import { alertConfig, checkSpec, jobFor, liveSpec, memoryDeadLetters, memoryQueue, record, secretsFrom, tempDir, useSimulatorWithClient } from './helpers.js';
 
-let sim: Simulator;
-let api: KalturaClient;
-beforeAll(async () => {
-  ({ sim, api } = await startSimulatorWithClient());
-});
-afterAll(async () => {
-  await api.close();
-  await sim.close();
-});
+const kaltura = useSimulatorWithClient();
 
 /** Another evaluation decides "firing" for `key` at `at` and never finishes sending it: its claim stays live until it runs out. */
 async function aStuckSender(store: StateStore, key: AlertKey, at: Date): Promise<void> {
@@ -58,7 +48,7 @@ describe('a claim held by another evaluation', () => {
     const dir = await tempDir('claims-');
     const store = createFileStateStore({ directory: join(dir, 'state') });
     const logger = createMemoryLogger();
-    const handler = createLiveHealthJobHandler({ api, config: alertConfig(), stateStore: store, operator: { notify: async () => undefined }, localAlertsPath: join(dir, 'alerts.jsonl'), resolveSecret: secretsFrom({}), logger });
+    const handler = createLiveHealthJobHandler({ api: kaltura.api, config: alertConfig(), stateStore: store, operator: { notify: async () => undefined }, localAlertsPath: join(dir, 'alerts.jsonl'), resolveSecret: secretsFrom({}), logger });
     const job = jobFor(liveSpec(), '1_unhealthy_live', { rule: 'live-stream', at: new Date() });
     await aStuckSender(store, { rule: job.rule, job: job.spec.name, subject: job.subject, aspect: 'health' }, new Date());
     const { queue, sent } = memoryQueue();

@@ -16,6 +16,7 @@ import type { QueueRecord } from '../../shared/queues/job-batch-processor.js';
 import type { DeadLetter } from '../../shared/ports/dead-letter-sink.js';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { createKalturaClient, type KalturaClient } from '../../shared/kaltura/kaltura-client.js';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface RecordedRequest {
   readonly path: string;
@@ -179,4 +180,31 @@ export function manualClock(start: Date = AT) {
 export async function startSimulatorWithClient(): Promise<{ sim: Simulator; api: KalturaClient }> {
   const sim = await startSimulator();
   return { sim, api: createKalturaClient({ serviceUrl: sim.serviceUrl, partnerId: sim.partnerId, adminSecret: sim.adminSecret, retryBaseDelayMs: 5, maxRetries: 1 }) };
+}
+
+/**
+ * `startSimulatorWithClient` for a whole test file: started before its tests, closed after them.
+ * Read `sim` and `api` from the returned object inside tests (they exist once `beforeAll` ran).
+ */
+export function useSimulatorWithClient(): { readonly sim: Simulator; readonly api: KalturaClient } {
+  let peers: { sim: Simulator; api: KalturaClient } | undefined;
+  beforeAll(async () => {
+    peers = await startSimulatorWithClient();
+  });
+  afterAll(async () => {
+    await peers?.api.close();
+    await peers?.sim.close();
+  });
+  const started = () => {
+    if (!peers) throw new Error('the simulator is started in beforeAll: use it inside a test');
+    return peers;
+  };
+  return {
+    get sim() {
+      return started().sim;
+    },
+    get api() {
+      return started().api;
+    },
+  };
 }

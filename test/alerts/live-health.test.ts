@@ -2,10 +2,8 @@
  * Live health watches against the simulator: beacons (primary/backup), viewers, rescheduling through
  * the batch processor's `{ message, delaySeconds }`, and stopping.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Simulator } from '../../simulator/index.js';
-import type { KalturaClient } from '../../shared/kaltura/kaltura-client.js';
 import { createFileStateStore } from '../../shared/state/file-state-store.js';
 import { createLiveHealthJobHandler, type JobHandlerDeps } from '../../shared/alerts/create-alert-engine.js';
 import { processJobBatch } from '../../shared/queues/job-batch-processor.js';
@@ -13,18 +11,9 @@ import { createMemoryLogger } from '../../shared/logging/logger.js';
 import type { JobMessage } from '../../shared/jobs/job-message.js';
 import type { LiveWatchProgress } from '../../shared/live-health/watch-live-stream.js';
 import type { KalturaApi } from '../../shared/kaltura/kaltura-api.js';
-import { alertConfig, jobFor, liveSpec, memoryDeadLetters, memoryQueue, readJsonLines, record, secretsFrom, tempDir, startSimulatorWithClient } from './helpers.js';
+import { alertConfig, jobFor, liveSpec, memoryDeadLetters, memoryQueue, readJsonLines, record, secretsFrom, tempDir, useSimulatorWithClient } from './helpers.js';
 
-let sim: Simulator;
-let api: KalturaClient;
-
-beforeAll(async () => {
-  ({ sim, api } = await startSimulatorWithClient());
-});
-afterAll(async () => {
-  await api.close();
-  await sim.close();
-});
+const kaltura = useSimulatorWithClient();
 
 /** The simulator's beacons follow the real clock; the test clock starts at real time and is moved by hand. */
 function realClock() {
@@ -37,7 +26,7 @@ async function liveHarness(options: { api?: KalturaApi; idleStopMs?: number } = 
   const clock = realClock();
   const logger = createMemoryLogger();
   const deps: JobHandlerDeps & { idleStopMs?: number } = {
-    api: options.api ?? api,
+    api: options.api ?? kaltura.api,
     config: alertConfig(),
     stateStore: createFileStateStore({ directory: join(dir, 'state') }),
     operator: { notify: async () => undefined },
@@ -104,7 +93,7 @@ describe('live health watch', () => {
 
   it('polls viewers every 30 s and alerts below minViewers', async () => {
     const h = await liveHarness();
-    sim.clearRequests();
+    kaltura.sim.clearRequests();
     const first = await h.poll(liveJob('1_fewviewers_live', { minViewers: 100_000, name: 'audience' }));
     h.clock.advance(10_000);
     const second = await h.poll(first!.messages[0]!);
@@ -113,8 +102,8 @@ describe('live health watch', () => {
     h.clock.advance(10_000);
     await h.poll(third!.messages[0]!);
     // Four health polls, two viewer polls (at 0 s and 30 s).
-    expect(sim.requests.filter((r) => r.service.toLowerCase() === 'livereports')).toHaveLength(2);
-    expect(sim.requests.filter((r) => r.service.toLowerCase().includes('beacon'))).toHaveLength(4);
+    expect(kaltura.sim.requests.filter((r) => r.service.toLowerCase() === 'livereports')).toHaveLength(2);
+    expect(kaltura.sim.requests.filter((r) => r.service.toLowerCase().includes('beacon'))).toHaveLength(4);
     const alerts = await readJsonLines(h.alertsPath);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ kind: 'firing', metric: 'concurrent viewers', condition: '< 100000' });
@@ -149,7 +138,7 @@ describe('live health watch', () => {
 
   it('stops when the stream shows neither beacons nor viewers for a while', async () => {
     // A Kaltura whose stream has ended: no beacons, no audience.
-    const ended: KalturaApi = { ...api, partnerId: api.partnerId, getEntry: (id) => api.getEntry(id), listHealthBeacons: async () => [], getLiveAudience: async () => [] };
+    const ended: KalturaApi = { ...kaltura.api, partnerId: kaltura.api.partnerId, getEntry: (id) => kaltura.api.getEntry(id), listHealthBeacons: async () => [], getLiveAudience: async () => [] };
     const h = await liveHarness({ api: ended, idleStopMs: 60_000 });
     const next = await h.poll(liveJob('1_ended_live'));
     expect(next).toBeDefined();
@@ -160,15 +149,15 @@ describe('live health watch', () => {
 
   it('says so with an error alert when the watch cannot run (permission), then dead-letters it', async () => {
     const h = await liveHarness();
-    sim.injectFault({ kind: 'api-error', code: 'SERVICE_FORBIDDEN', args: { SERVICE: 'beacon_beacon->list' }, times: 5, match: { action: 'list' } });
+    kaltura.sim.injectFault({ kind: 'api-error', code: 'SERVICE_FORBIDDEN', args: { SERVICE: 'beacon_beacon->list' }, times: 5, match: { action: 'list' } });
     const response = await processJobBatch([record(liveJob('1_forbidden_live'))], {
       kind: 'live-health',
-      handler: createLiveHealthJobHandler({ api, config: alertConfig(), stateStore: createFileStateStore({ directory: join(await tempDir('live-'), 'state') }), localAlertsPath: h.alertsPath, now: () => new Date() }),
+      handler: createLiveHealthJobHandler({ api: kaltura.api, config: alertConfig(), stateStore: createFileStateStore({ directory: join(await tempDir('live-'), 'state') }), localAlertsPath: h.alertsPath, now: () => new Date() }),
       queue: memoryQueue().queue,
       deadLetters: h.dead.sink,
       logger: h.logger,
     });
-    sim.clearFaults();
+    kaltura.sim.clearFaults();
     expect(response.batchItemFailures).toEqual([]);
     expect(h.dead.letters[0]!.reason).toContain('SERVICE_FORBIDDEN');
     const alerts = await readJsonLines(h.alertsPath);
